@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Redacted returns a copy safe to print: secrets masked, URL passwords hidden.
+func (c Config) Redacted() Config {
+	c.ComfyUI.URL = RedactURL(c.ComfyUI.URL)
+	c.Database.URL = RedactURL(c.Database.URL)
+	backends := make([]Backend, len(c.ComfyUI.Backends))
+	for i, b := range c.ComfyUI.Backends {
+		b.URL = RedactURL(b.URL)
+		backends[i] = b
+	}
+	c.ComfyUI.Backends = backends
+	return c
+}
+
+// YAML renders the redacted configuration.
+func (c Config) YAML() ([]byte, error) {
+	return yaml.Marshal(c.Redacted())
+}
+
+// Secrets lists every secret value in the configuration, for log redaction.
+func (c Config) Secrets() []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 4 {
+			out = append(out, s)
+		}
+	}
+	add(c.Discord.Token.Reveal())
+	for _, b := range c.EffectiveBackends() {
+		for _, h := range b.Headers {
+			add(h.Reveal())
+		}
+		if u, err := url.Parse(b.URL); err == nil && u.User != nil {
+			p, _ := u.User.Password()
+			add(p)
+		}
+	}
+	return out
+}
+
+// String prints the redacted configuration, so %v never shows a secret.
+func (c Config) String() string {
+	type plain Config
+	return fmt.Sprintf("%+v", plain(c.Redacted()))
+}
+
+// GoString is String, so %#v never shows a secret either.
+func (c Config) GoString() string { return c.String() }
+
+// String prints a backend with its URL password hidden.
+func (b Backend) String() string {
+	return fmt.Sprintf("{%s %s %v}", b.Name, RedactURL(b.URL), b.Headers)
+}
+
+// GoString is String, so %#v never shows a secret either.
+func (b Backend) GoString() string { return b.String() }
