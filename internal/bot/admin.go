@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+)
+
+func (b *Bot) adminRoutes() []route {
+	return []route{
+		{pattern: "/admin/setroles", perm: permission.PathAdminSetRoles, run: b.adminSetRoles},
+		{pattern: "/admin/roles", perm: permission.PathAdminRoles, run: b.adminRoles},
+		{pattern: "/admin/status", perm: permission.PathAdminStatus, run: b.adminStatus},
+	}
+}
+
+func (b *Bot) adminSetRoles(c *call) error {
+	data := c.slash()
+	gen, hasGen := data.OptRole("generator")
+	adm, hasAdm := data.OptRole("admin")
+	if !hasGen && !hasAdm {
+		return model.Errorf(model.CodeInvalid, "Give at least one role: `/admin setroles generator:@Role admin:@Role`.")
+	}
+	guild := c.guildID()
+	name := ""
+	if g, ok := c.e.Guild(); ok {
+		name = g.Name
+	}
+	if _, err := b.store.UpsertServer(c.ctx, guild, name); err != nil {
+		return err
+	}
+	var lines []string
+	for _, set := range []struct {
+		ok    bool
+		role  discord.Role
+		level model.Level
+	}{{hasGen, gen, model.LevelGenerator}, {hasAdm, adm, model.LevelAdmin}} {
+		if !set.ok {
+			continue
+		}
+		if err := b.store.SetRoles(c.ctx, guild, set.level, []string{set.role.ID.String()}); err != nil {
+			return err
+		}
+		lines = append(lines, fmt.Sprintf("**%s**: <@&%s>", set.level, set.role.ID))
+	}
+	b.log.Info("role mapping changed", "guild_id", guild, "by", c.userID(), "mapping", strings.Join(lines, ", "))
+	return c.reply(discord.MessageCreate{Embeds: []discord.Embed{{
+		Title:       "Roles updated",
+		Description: strings.Join(lines, "\n") + "\n\nMembers with these roles now have these levels. `/admin roles` shows every mapping.",
+		Color:       colorOK,
+	}}})
+}
+
+func (b *Bot) adminRoles(c *call) error {
+	mappings, err := b.store.RoleMappings(c.ctx, c.guildID())
+	if err != nil {
+		return err
+	}
+	desc := "No roles are mapped: every member is a **user** (may look at the queue and their history).\n" +
+		"Map roles with `/admin setroles generator:@Role admin:@Role`."
+	if len(mappings) > 0 {
+		var lines []string
+		for _, m := range mappings {
+			lines = append(lines, fmt.Sprintf("<@&%s> → **%s**", m.RoleID, m.Level))
+		}
+		desc = strings.Join(lines, "\n")
+	}
+	desc += "\n\nThe server owner and members with Administrator or Manage Server are always **admin**."
+	return c.reply(discord.MessageCreate{Embeds: []discord.Embed{{Title: "Role mappings", Description: desc, Color: colorInfo}}})
+}
+
+func (b *Bot) adminStatus(c *call) error {
+	uptime := b.now().Sub(b.started).Round(time.Second)
+	fields := []discord.EmbedField{
+		{Name: "Version", Value: b.version, Inline: ptr(true)},
+		{Name: "Uptime", Value: uptime.String(), Inline: ptr(true)},
+	}
+	if b.status != nil {
+		depth, err := b.status.QueueDepth(c.ctx)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, discord.EmbedField{Name: "Queue", Value: fmt.Sprintf("%d waiting", depth), Inline: ptr(true)})
+		var lines []string
+		for _, be := range b.status.Backends(c.ctx) {
+			state := "🟢 up"
+			if !be.Up {
+				state = "🔴 down"
+			}
+			line := fmt.Sprintf("**%s** %s · %d in flight", be.Name, state, be.InFlight)
+			if be.Detail != "" {
+				line += " · " + be.Detail
+			}
+			lines = append(lines, line)
+		}
+		if len(lines) > 0 {
+			fields = append(fields, discord.EmbedField{Name: "Backends", Value: truncate(strings.Join(lines, "\n"), 1024)})
+		}
+	}
+	return c.reply(discord.MessageCreate{Embeds: []discord.Embed{{Title: "discordsend-bot status", Fields: fields, Color: colorInfo}}})
+}
+
+const (
+	colorOK   = 0x2ECC71
+	colorInfo = 0x3498DB
+)

@@ -1,0 +1,160 @@
+// Package bot is the bot's Discord side, on disgo: the connection, command
+// definitions, the route table and the handlers.
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/disgoorg/disgo"
+	disgobot "github.com/disgoorg/disgo/bot"
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/events"
+	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+// Options configure the Discord side.
+type Options struct {
+	Token      string
+	APIURL     string // REST base, e.g. https://discord.com/api/v10
+	GatewayURL string // empty: the URL GET /gateway returns
+	GuildIDs   []string
+	Store      *store.Store
+	Policy     permission.Policy
+	Limits     CommandLimits
+	Version    string
+	Status     StatusSource
+	Registry   prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// StatusSource reports what /admin status shows about the queue.
+type StatusSource interface {
+	Backends(ctx context.Context) []BackendStatus
+	QueueDepth(ctx context.Context) (int, error)
+}
+
+// BackendStatus is one ComfyUI backend as /admin status shows it.
+type BackendStatus struct {
+	Name     string
+	URL      string
+	Up       bool
+	InFlight int
+	Detail   string
+}
+
+// Bot is the Discord side of the bot.
+type Bot struct {
+	client   *disgobot.Client
+	store    *store.Store
+	policy   permission.Policy
+	limits   CommandLimits
+	guildIDs []snowflake.ID
+	version  string
+	status   StatusSource
+	log      *slog.Logger
+	now      func() time.Time
+	started  time.Time
+	metrics  *metrics
+	ctx      context.Context // the bot's lifetime; handlers derive theirs from it
+	ready    chan struct{}
+}
+
+// New builds the client. It asks Discord for the gateway URL, so it fails
+// when Discord is not reachable.
+func New(opts Options) (*Bot, error) {
+	b := &Bot{
+		store:   opts.Store,
+		policy:  opts.Policy,
+		limits:  opts.Limits,
+		version: opts.Version,
+		status:  opts.Status,
+		log:     opts.Logger,
+		now:     opts.Now,
+		ready:   make(chan struct{}, 1),
+		ctx:     context.Background(),
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.started = b.now()
+	for _, g := range opts.GuildIDs {
+		id, err := snowflake.Parse(g)
+		if err != nil {
+			return nil, fmt.Errorf("discord.guild_ids: %q is not a Discord ID", g)
+		}
+		b.guildIDs = append(b.guildIDs, id)
+	}
+	m, err := newMetrics(opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	b.metrics = m
+	gw := []gateway.ConfigOpt{gateway.WithIntents(gateway.IntentGuilds)}
+	if opts.GatewayURL != "" {
+		gw = append(gw, gateway.WithURL(opts.GatewayURL))
+	}
+	client, err := disgo.New(opts.Token,
+		disgobot.WithLogger(opts.Logger.With("component", "disgo")),
+		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL)),
+		// Prompts are echoed into messages: nothing a user types may ping anyone.
+		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
+		disgobot.WithGatewayConfigOpts(gw...),
+		// Each interaction on its own goroutine: one slow handler must not
+		// hold up the gateway or the next user's acknowledgement.
+		disgobot.WithEventManagerConfigOpts(disgobot.WithAsyncEventsEnabled()),
+		disgobot.WithEventListenerFunc(b.onReady),
+		disgobot.WithEventListeners(b.mux()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Discord at %s: %w", opts.APIURL, err)
+	}
+	b.client = client
+	return b, nil
+}
+
+func (b *Bot) onReady(e *events.Ready) {
+	b.log.Info("connected to Discord", "user", e.User.Username, "user_id", e.User.ID.String(),
+		"application_id", e.Application.ID.String(), "guilds", len(e.Guilds))
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Start connects the gateway (returning once Discord said READY) and
+// registers the command tree where it changed. Handlers live until ctx ends.
+func (b *Bot) Start(ctx context.Context) error {
+	b.ctx = ctx
+	if err := b.client.OpenGateway(ctx); err != nil {
+		return fmt.Errorf("open Discord gateway: %w", err)
+	}
+	changed, err := syncCommands(ctx, b.client.Rest, b.client.ApplicationID, Commands(b.limits), b.guildIDs)
+	if err != nil {
+		return err
+	}
+	scope := "globally"
+	if len(b.guildIDs) > 0 {
+		scope = fmt.Sprintf("in %d guild(s)", len(b.guildIDs))
+	}
+	if changed > 0 {
+		b.log.Info("registered slash commands", "where", scope)
+	} else {
+		b.log.Info("slash commands already up to date", "where", scope)
+	}
+	return nil
+}
+
+// Close disconnects from the gateway.
+func (b *Bot) Close(ctx context.Context) {
+	b.client.Close(ctx)
+}

@@ -1,0 +1,201 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/handler"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+)
+
+// ack says how a route acknowledges Discord before doing any work.
+type ack int
+
+const (
+	// ackDefer answers "thinking…" (ephemeral) at once; the handler's reply
+	// edits it. Slash commands and most buttons.
+	ackDefer ack = iota
+	// ackSelf leaves the first response to the handler: it opens a modal or
+	// answers at once (modals cannot follow a deferral).
+	ackSelf
+)
+
+// route is one entry of the route table.
+type route struct {
+	pattern string // mux pattern: "/generate", "/queue/view", "/job/{id}/cancel"
+	perm    string // permission path, see permission.Requirement
+	ack     ack
+	run     func(c *call) error
+	// complete answers autocomplete on the same command path.
+	complete func(c *call) error
+}
+
+// routes is the one route table of the bot.
+func (b *Bot) routes() []route {
+	var rs []route
+	rs = append(rs, b.generateRoutes()...)
+	rs = append(rs, b.queueRoutes()...)
+	rs = append(rs, b.adminRoutes()...)
+	rs = append(rs, b.pendingRoutes()...)
+	return rs
+}
+
+// mux builds the interaction router from the route table.
+func (b *Bot) mux() *handler.Mux {
+	m := handler.New()
+	for _, r := range b.routes() {
+		m.Interaction(r.pattern, b.serve(r))
+	}
+	m.NotFound(func(e *handler.InteractionEvent) error {
+		b.log.Warn("interaction without a route", "type", int(e.Type()), "user_id", e.User().ID.String())
+		if e.Type() == discord.InteractionTypeAutocomplete {
+			return e.AutocompleteResult(nil)
+		}
+		return e.CreateMessage(discord.MessageCreate{Content: "This button or command is no longer available.", Flags: discord.MessageFlagEphemeral})
+	})
+	return m
+}
+
+// serve wraps a route: acknowledge, decide permission, run, and turn any
+// error into the user's reply. Nothing slow happens before the ack.
+func (b *Bot) serve(r route) handler.InteractionHandler {
+	return func(e *handler.InteractionEvent) error {
+		ctx, cancel := context.WithTimeout(b.ctx, 14*time.Minute)
+		defer cancel()
+		c := &call{ctx: ctx, b: b, e: e, vars: e.Vars}
+		start := b.now()
+		if e.Type() == discord.InteractionTypeAutocomplete {
+			return b.completeRoute(c, r)
+		}
+		if r.ack == ackDefer {
+			if err := c.deferReply(); err != nil {
+				b.log.Warn("acknowledge failed", "route", r.pattern, "err", err)
+				return nil
+			}
+		}
+		b.metrics.ackLatency.Observe(b.now().Sub(start).Seconds())
+		err := b.authorize(c, r.perm)
+		if err == nil {
+			err = r.run(c)
+		}
+		if err != nil {
+			b.fail(c, r.pattern, err)
+		}
+		return nil
+	}
+}
+
+func (b *Bot) completeRoute(c *call, r route) error {
+	if r.complete == nil {
+		return c.e.AutocompleteResult(nil, c.opts())
+	}
+	if err := b.authorize(c, r.perm); err != nil {
+		// Autocomplete cannot show an error: offer nothing.
+		return c.e.AutocompleteResult(nil, c.opts())
+	}
+	if err := r.complete(c); err != nil {
+		b.log.Warn("autocomplete failed", "route", r.pattern, "err", err)
+		return c.e.AutocompleteResult(nil, c.opts())
+	}
+	return nil
+}
+
+// authorize fills c's subject and level and refuses when the route needs more.
+func (b *Bot) authorize(c *call, path string) error {
+	c.subject = b.subjectOf(c)
+	var mappings []model.RoleMapping
+	if c.subject.GuildID != "" {
+		var err error
+		if mappings, err = b.store.RoleMappings(c.ctx, c.subject.GuildID); err != nil {
+			return err
+		}
+	}
+	d := b.policy.Check(c.subject, mappings, path)
+	c.level = d.Have
+	if !d.Allowed {
+		return &refusal{decision: d}
+	}
+	return nil
+}
+
+func (b *Bot) subjectOf(c *call) permission.Subject {
+	s := permission.Subject{UserID: c.userID()}
+	if g := c.e.GuildID(); g != nil {
+		s.GuildID = g.String()
+		if guild, ok := c.e.Guild(); ok {
+			s.GuildOwnerID = guild.OwnerID.String()
+		}
+	}
+	if m := c.e.Member(); m != nil {
+		s.Permissions = m.Permissions
+		for _, r := range m.RoleIDs {
+			s.RoleIDs = append(s.RoleIDs, r.String())
+		}
+	}
+	return s
+}
+
+// refusal is a permission decision that said no.
+type refusal struct{ decision permission.Decision }
+
+func (r *refusal) Error() string { return "permission denied: " + r.decision.Reason }
+
+// fail is the one place an error becomes what the user reads: refusals and
+// domain errors say what to do; anything else is logged in full and the
+// user gets a short apology with a reference.
+func (b *Bot) fail(c *call, routePattern string, err error) {
+	var msg discord.MessageCreate
+	var ref *refusal
+	switch {
+	case errors.As(err, &ref):
+		msg = errorReply("Not allowed", ref.decision.Message())
+	case userFacing(err):
+		msg = errorReply(titleFor(model.ErrorCodeOf(err)), model.ErrorMessageOf(err))
+	default:
+		id := c.e.ID().String()
+		b.log.Error("interaction failed", "route", routePattern, "user_id", c.userID(), "interaction_id", id, "err", err)
+		msg = errorReply("Something went wrong", "The bot hit an internal error and logged it (reference "+id+"). Try again in a moment.")
+	}
+	if rerr := c.reply(msg); rerr != nil {
+		b.log.Warn("could not tell the user about an error", "route", routePattern, "err", rerr, slog.String("cause", err.Error()))
+	}
+}
+
+func titleFor(code model.ErrorCode) string {
+	switch code {
+	case model.CodeNotFound:
+		return "Not found"
+	case model.CodeQueueFull:
+		return "Queue full"
+	case model.CodeInvalid:
+		return "Check your input"
+	case model.CodeForbidden:
+		return "Not allowed"
+	case model.CodeUnavailable:
+		return "Unavailable"
+	case model.CodeConflict:
+		return "Already done"
+	}
+	return "Error"
+}
+
+// errorReply is a private red embed.
+func errorReply(title, detail string) discord.MessageCreate {
+	return discord.MessageCreate{
+		Embeds: []discord.Embed{{Title: title, Description: truncate(detail, 4000), Color: 0xE74C3C}},
+		Flags:  discord.MessageFlagEphemeral,
+	}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

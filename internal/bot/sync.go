@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+)
+
+// commandShape is the part of a command that matters for deciding whether
+// Discord already has it; Discord adds ids, versions and defaults we ignore.
+type commandShape struct {
+	Type        int           `json:"type"`
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	Options     []optionShape `json:"options"`
+	Contexts    []int         `json:"contexts"`
+}
+
+type optionShape struct {
+	Type         int           `json:"type"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Required     bool          `json:"required"`
+	Autocomplete bool          `json:"autocomplete"`
+	Choices      []choiceShape `json:"choices"`
+	MinValue     *float64      `json:"min_value"`
+	MaxValue     *float64      `json:"max_value"`
+	MinLength    *int          `json:"min_length"`
+	MaxLength    *int          `json:"max_length"`
+	ChannelTypes []int         `json:"channel_types"`
+	Options      []optionShape `json:"options"`
+}
+
+type choiceShape struct {
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+}
+
+func shapesOf(v any) ([]commandShape, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var shapes []commandShape
+	if err := json.Unmarshal(b, &shapes); err != nil {
+		return nil, err
+	}
+	for i := range shapes {
+		if shapes[i].Type == 0 {
+			shapes[i].Type = int(discord.ApplicationCommandTypeSlash)
+		}
+	}
+	return shapes, nil
+}
+
+// syncCommands registers the command tree globally, or in each of guildIDs,
+// but only where Discord's copy differs: registering costs a daily quota.
+func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, cmds []discord.ApplicationCommandCreate, guildIDs []snowflake.ID) (changed int, err error) {
+	want, err := shapesOf(cmds)
+	if err != nil {
+		return 0, fmt.Errorf("encode commands: %w", err)
+	}
+	scopes := guildIDs
+	if len(scopes) == 0 {
+		scopes = []snowflake.ID{0}
+	}
+	for _, g := range scopes {
+		var have []discord.ApplicationCommand
+		if g == 0 {
+			have, err = r.GetGlobalCommands(appID, false, rest.WithCtx(ctx))
+		} else {
+			have, err = r.GetGuildCommands(appID, g, false, rest.WithCtx(ctx))
+		}
+		if err != nil {
+			return changed, fmt.Errorf("read registered commands: %w", err)
+		}
+		haveShapes, err := shapesOf(have)
+		if err != nil {
+			return changed, fmt.Errorf("decode registered commands: %w", err)
+		}
+		if reflect.DeepEqual(haveShapes, want) {
+			continue
+		}
+		if g == 0 {
+			_, err = r.SetGlobalCommands(appID, cmds, rest.WithCtx(ctx))
+		} else {
+			_, err = r.SetGuildCommands(appID, g, cmds, rest.WithCtx(ctx))
+		}
+		if err != nil {
+			return changed, fmt.Errorf("register commands: %w", err)
+		}
+		changed++
+	}
+	return changed, nil
+}
