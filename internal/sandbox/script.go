@@ -1,0 +1,326 @@
+// Package sandbox drives the real bot, as a child process, against the fake
+// Discord and a fake (or real) ComfyUI, from a script of user actions.
+package sandbox
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Step is one line of a script.
+type Step struct {
+	Line int
+	Kind string // user, command, autocomplete, click, modal, comfy, wait, restart, crash
+	User string // who acts (command, autocomplete, click, modal) or is declared (user)
+
+	// user declarations
+	Roles    []string
+	Owner    bool
+	DMClosed bool
+
+	// command and autocomplete: "/template load" and its options
+	Command string
+	Options []Option
+	Focused string // autocomplete: the option being typed
+
+	Label string // click: the button's label
+
+	// comfy: knobs (jobtime, images, size, fail) or an action (restart, down, up)
+	Knobs  map[string]string
+	Action string
+
+	// wait: idle, a duration, or until a pattern shows up
+	WaitFor string // idle, duration, until
+	Pattern *regexp.Regexp
+	Timeout time.Duration
+}
+
+// Option is one name:value of a command.
+type Option struct {
+	Name  string
+	Value string
+}
+
+// ScriptError names the line a script is wrong on.
+type ScriptError struct {
+	Line int
+	Text string
+	Msg  string
+}
+
+func (e *ScriptError) Error() string {
+	return fmt.Sprintf("script line %d: %s\n  %s", e.Line, e.Msg, e.Text)
+}
+
+// Parse reads a whole script. Blank lines and # comments are skipped.
+func Parse(r io.Reader) ([]Step, error) {
+	var steps []Step
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := stripComment(sc.Text())
+		if line == "" {
+			continue
+		}
+		st, err := ParseLine(line)
+		if err != nil {
+			return nil, &ScriptError{Line: n, Text: sc.Text(), Msg: err.Error()}
+		}
+		st.Line = n
+		steps = append(steps, st)
+	}
+	return steps, sc.Err()
+}
+
+// stripComment drops a # comment that is not inside quotes.
+func stripComment(s string) string {
+	inQuote := false
+	for i, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case r == '#' && !inQuote && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+			return strings.TrimSpace(s[:i])
+		}
+	}
+	return strings.TrimSpace(s)
+}
+
+// ParseLine reads one non-empty line.
+func ParseLine(line string) (Step, error) {
+	words, err := split(line)
+	if err != nil {
+		return Step{}, err
+	}
+	switch head := words[0]; {
+	case head == "user":
+		return parseUser(words[1:])
+	case head == "comfy":
+		return parseComfy(words[1:])
+	case head == "wait":
+		return parseWait(words[1:])
+	case head == "restart" || head == "crash":
+		if len(words) != 1 {
+			return Step{}, fmt.Errorf("%s takes no arguments", head)
+		}
+		return Step{Kind: head}, nil
+	case strings.HasSuffix(head, ":") && len(head) > 1:
+		return parseAction(strings.TrimSuffix(head, ":"), words[1:])
+	}
+	return Step{}, fmt.Errorf("unknown line: start with user, NAME:, comfy, wait, restart or crash")
+}
+
+func parseUser(args []string) (Step, error) {
+	if len(args) == 0 {
+		return Step{}, fmt.Errorf("user needs a name: user alice roles=generator")
+	}
+	st := Step{Kind: "user", User: args[0]}
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		switch {
+		case a == "owner":
+			st.Owner = true
+		case k == "roles":
+			for _, r := range strings.Split(v, ",") {
+				switch r {
+				case "user", "generator", "admin":
+					st.Roles = append(st.Roles, r)
+				default:
+					return Step{}, fmt.Errorf("unknown role %q: use user, generator or admin", r)
+				}
+			}
+		case k == "dm" && v == "closed":
+			st.DMClosed = true
+		default:
+			return Step{}, fmt.Errorf("unknown user attribute %q: use roles=…, owner or dm=closed", a)
+		}
+	}
+	return st, nil
+}
+
+func parseAction(user string, args []string) (Step, error) {
+	if len(args) == 0 {
+		return Step{}, fmt.Errorf("%s: what does %s do? e.g. %s: /generate prompt:\"a fox\"", user, user, user)
+	}
+	switch {
+	case strings.HasPrefix(args[0], "/"):
+		cmd, opts, err := parseCommand(args)
+		return Step{Kind: "command", User: user, Command: cmd, Options: opts}, err
+	case args[0] == "autocomplete":
+		cmd, opts, err := parseCommand(args[1:])
+		if err != nil {
+			return Step{}, err
+		}
+		if len(opts) == 0 {
+			return Step{}, fmt.Errorf("autocomplete needs the option being typed, e.g. name:\"por\"")
+		}
+		return Step{Kind: "autocomplete", User: user, Command: cmd, Options: opts, Focused: opts[len(opts)-1].Name}, nil
+	case args[0] == "click":
+		if len(args) != 2 {
+			return Step{}, fmt.Errorf(`click needs one button label in quotes: click "Reroll"`)
+		}
+		return Step{Kind: "click", User: user, Label: args[1]}, nil
+	case args[0] == "modal":
+		opts, err := parseOptions(args[1:])
+		return Step{Kind: "modal", User: user, Options: opts}, err
+	}
+	return Step{}, fmt.Errorf("unknown action %q: use /command, autocomplete, click or modal", args[0])
+}
+
+// parseCommand reads "/template load name:x" into "template load" and options.
+func parseCommand(args []string) (string, []Option, error) {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "/") {
+		return "", nil, fmt.Errorf("expected a command starting with /")
+	}
+	path := []string{strings.TrimPrefix(args[0], "/")}
+	rest := args[1:]
+	for len(rest) > 0 && !strings.Contains(rest[0], ":") {
+		path = append(path, rest[0])
+		rest = rest[1:]
+	}
+	opts, err := parseOptions(rest)
+	return strings.Join(path, " "), opts, err
+}
+
+func parseOptions(args []string) ([]Option, error) {
+	var opts []Option
+	for _, a := range args {
+		name, value, ok := strings.Cut(a, ":")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("option %q: write name:value (quote values with spaces)", a)
+		}
+		opts = append(opts, Option{Name: name, Value: value})
+	}
+	return opts, nil
+}
+
+func parseComfy(args []string) (Step, error) {
+	if len(args) == 1 {
+		switch args[0] {
+		case "restart", "down", "up":
+			return Step{Kind: "comfy", Action: args[0]}, nil
+		}
+	}
+	if len(args) == 0 {
+		return Step{}, fmt.Errorf("comfy needs knobs (jobtime=2s images=2 size=512x512 fail=next) or restart, down, up")
+	}
+	st := Step{Kind: "comfy", Knobs: map[string]string{}}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			return Step{}, fmt.Errorf("comfy knob %q: write name=value", a)
+		}
+		switch k {
+		case "jobtime":
+			if _, err := time.ParseDuration(v); err != nil {
+				return Step{}, fmt.Errorf("jobtime=%s: write a duration such as 2s", v)
+			}
+		case "images":
+			if n, err := strconv.Atoi(v); err != nil || n < 1 {
+				return Step{}, fmt.Errorf("images=%s: write a count of 1 or more", v)
+			}
+		case "size":
+			if _, _, err := ParseSize(v); err != nil {
+				return Step{}, err
+			}
+		case "fail":
+			if v != "next" {
+				return Step{}, fmt.Errorf("fail=%s: only fail=next is known", v)
+			}
+		default:
+			return Step{}, fmt.Errorf("unknown comfy knob %q: use jobtime, images, size or fail", k)
+		}
+		st.Knobs[k] = v
+	}
+	return st, nil
+}
+
+// ParseSize reads WIDTHxHEIGHT.
+func ParseSize(s string) (int, int, error) {
+	w, h, ok := strings.Cut(s, "x")
+	wi, err1 := strconv.Atoi(w)
+	hi, err2 := strconv.Atoi(h)
+	if !ok || err1 != nil || err2 != nil || wi < 1 || hi < 1 {
+		return 0, 0, fmt.Errorf("size=%s: write WIDTHxHEIGHT such as 512x512", s)
+	}
+	return wi, hi, nil
+}
+
+func parseWait(args []string) (Step, error) {
+	const defaultTimeout = 30 * time.Second
+	st := Step{Kind: "wait", Timeout: defaultTimeout}
+	if len(args) == 0 {
+		return Step{}, fmt.Errorf("wait needs idle, a duration (2s) or until /regex/")
+	}
+	timeout := func(extra []string) error {
+		if len(extra) == 0 {
+			return nil
+		}
+		d, err := time.ParseDuration(extra[0])
+		if err != nil || len(extra) > 1 {
+			return fmt.Errorf("expected one timeout such as 30s after wait %s", args[0])
+		}
+		st.Timeout = d
+		return nil
+	}
+	switch args[0] {
+	case "idle":
+		st.WaitFor = "idle"
+		return st, timeout(args[1:])
+	case "until":
+		if len(args) < 2 || len(args[1]) < 2 || !strings.HasPrefix(args[1], "/") || !strings.HasSuffix(args[1], "/") {
+			return Step{}, fmt.Errorf("wait until needs a /regex/")
+		}
+		re, err := regexp.Compile(args[1][1 : len(args[1])-1])
+		if err != nil {
+			return Step{}, fmt.Errorf("wait until: %v", err)
+		}
+		st.WaitFor, st.Pattern = "until", re
+		return st, timeout(args[2:])
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || len(args) > 1 {
+		return Step{}, fmt.Errorf("wait needs idle, a duration (2s) or until /regex/")
+	}
+	st.WaitFor, st.Timeout = "duration", d
+	return st, nil
+}
+
+// split cuts a line into words; "double quotes" group (also after name:),
+// and \" inside quotes is a quote.
+func split(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inQuote, has := false, false
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case inQuote && ch == '\\' && i+1 < len(line) && line[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case ch == '"':
+			inQuote, has = !inQuote, true
+		case !inQuote && (ch == ' ' || ch == '\t'):
+			if has {
+				words = append(words, cur.String())
+				cur.Reset()
+				has = false
+			}
+		default:
+			cur.WriteByte(ch)
+			has = true
+		}
+	}
+	if inQuote {
+		return nil, fmt.Errorf("unclosed quote")
+	}
+	if has {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

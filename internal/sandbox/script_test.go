@@ -1,0 +1,105 @@
+package sandbox
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseScript(t *testing.T) {
+	script := `# the issue's example
+user alice roles=generator            # a guild member
+user bob roles=user,generator dm=closed
+user olivia owner
+alice: /generate prompt:"a red fox" steps:20 delivery:dm
+alice: /admin setroles generator:@generator
+alice: autocomplete /template load name:"por"
+alice: click "Reroll"
+alice: modal prompt:"a \"blue\" fox # not a comment"
+comfy jobtime=2s images=2 size=512x512
+comfy restart
+wait idle
+wait idle 10s
+wait 2s
+wait until /Completed|Failed/ 45s
+restart
+crash
+`
+	steps, err := Parse(strings.NewReader(script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 16 {
+		t.Fatalf("want 16 steps, got %d", len(steps))
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"user line number", steps[0].Line, 2},
+		{"roles", strings.Join(steps[1].Roles, ","), "user,generator"},
+		{"dm closed", steps[1].DMClosed, true},
+		{"owner", steps[2].Owner, true},
+		{"command", steps[3].Command, "generate"},
+		{"quoted option", steps[3].Options[0].Value, "a red fox"},
+		{"third option", steps[3].Options[2], Option{"delivery", "dm"}},
+		{"subcommand", steps[4].Command, "admin setroles"},
+		{"role option", steps[4].Options[0].Value, "@generator"},
+		{"autocomplete", steps[5].Kind + " " + steps[5].Command + " " + steps[5].Focused, "autocomplete template load name"},
+		{"click", steps[6].Label, "Reroll"},
+		{"modal keeps # and quotes in quotes", steps[7].Options[0].Value, `a "blue" fox # not a comment`},
+		{"knobs", steps[8].Knobs["size"], "512x512"},
+		{"comfy action", steps[9].Action, "restart"},
+		{"wait idle default", steps[10].Timeout, 30 * time.Second},
+		{"wait idle timeout", steps[11].Timeout, 10 * time.Second},
+		{"wait duration", steps[12].WaitFor + " " + steps[12].Timeout.String(), "duration 2s"},
+		{"wait until", steps[13].Pattern.MatchString("Failed") && steps[13].Timeout == 45*time.Second, true},
+		{"restart", steps[14].Kind, "restart"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseErrorsNameTheLine(t *testing.T) {
+	cases := []struct{ line, want string }{
+		{"user", "user needs a name"},
+		{"user a roles=wizard", `unknown role "wizard"`},
+		{"a: /generate prompt:\"open", "unclosed quote"},
+		{"a: dance", `unknown action "dance"`},
+		{"a: click Reroll now", "click needs one button label"},
+		{"comfy jobtime=soon", "jobtime=soon"},
+		{"comfy size=big", "size=big"},
+		{"comfy colour=red", `unknown comfy knob "colour"`},
+		{"wait forever", "wait needs idle"},
+		{"wait until fox", "wait until needs a /regex/"},
+		{"restart now", "restart takes no arguments"},
+		{"hello", "unknown line"},
+		{"a: /generate prompt:x steps", `option "steps"`},
+		{"a: autocomplete /template load", "autocomplete needs the option"},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			_, err := Parse(strings.NewReader("user ok\n\n" + c.line + "\n"))
+			var se *ScriptError
+			if !errors.As(err, &se) {
+				t.Fatalf("want a ScriptError, got %v", err)
+			}
+			if se.Line != 3 || !strings.Contains(se.Msg, c.want) || !strings.Contains(err.Error(), "line 3") {
+				t.Fatalf("got line %d %q", se.Line, se.Msg)
+			}
+		})
+	}
+}
+
+func FuzzParseLine(f *testing.F) {
+	for _, s := range []string{`a: /generate prompt:"x y" steps:3`, `wait until /a+/ 3s`, `user a roles=admin owner`, `comfy size=2x3`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		_, _ = Parse(strings.NewReader(line))
+	})
+}
