@@ -1,0 +1,189 @@
+// Package store keeps the bot's state in SQL: users, servers and their role
+// mappings, templates, jobs, deliveries and workflows, plus the migrations
+// that create them. Only SQLite is supported; the SQL is kept portable
+// (placeholders rebound per dialect, RETURNING and ON CONFLICT only, times as
+// UTC unix milliseconds) so a PostgreSQL dialect can be added.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Pragmas every pooled connection gets: integrity, waiting for a writer
+// instead of failing, concurrent readers, and writers that take the write
+// lock at BEGIN so a read-then-write transaction cannot deadlock.
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+
+// SQLite runs one writer at a time; more connections only help readers, and
+// a bounded pool makes waiting writers queue in Go (honouring ctx) rather
+// than spin in SQLite's busy handler.
+const maxOpenConns = 8
+
+// Store is the bot's database. It is safe for concurrent use.
+type Store struct {
+	// Now is the clock used for every timestamp the store writes. Replace it
+	// before first use, e.g. with a fixed time in tests.
+	Now func() time.Time
+
+	db      *sql.DB
+	dialect dialect
+	name    string // file path or ":memory:", for error messages
+	log     *slog.Logger
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithLogger makes the store log to l (migrations applied); nil discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) {
+		if l != nil {
+			s.log = l
+		}
+	}
+}
+
+// Open connects to the database that url names: "sqlite:PATH",
+// "sqlite://PATH" or "sqlite::memory:". A file's parent directory is created
+// when missing. Open does not migrate; call Migrate or CheckCurrent.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	path, err := sqlitePath(url)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		Now:     time.Now,
+		dialect: dialectSQLite,
+		name:    path,
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	memory := path == ":memory:"
+	if !memory {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("open database %s: create directory: %w", path, err)
+		}
+	}
+	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if memory {
+		// Every connection to ":memory:" is a database of its own: keep
+		// exactly one, forever.
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	} else {
+		db.SetMaxOpenConns(maxOpenConns)
+	}
+	s.db = db
+	if err := s.Ping(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqlitePath extracts the file path from a database URL.
+func sqlitePath(url string) (string, error) {
+	var path string
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return "", errors.New("open database: PostgreSQL is not supported by this version; use a sqlite:PATH database url")
+	case strings.HasPrefix(url, "sqlite://"):
+		path = strings.TrimPrefix(url, "sqlite://")
+	case strings.HasPrefix(url, "sqlite:"):
+		path = strings.TrimPrefix(url, "sqlite:")
+	default:
+		return "", fmt.Errorf("open database: unsupported database url %q: use sqlite:PATH", url)
+	}
+	switch {
+	case path == "":
+		return "", fmt.Errorf("open database: database url %q names no file: use sqlite:PATH", url)
+	case strings.ContainsRune(path, '?'):
+		// The driver reads everything after '?' as its own parameters.
+		return "", fmt.Errorf("open database %s: the path must not contain '?'", path)
+	}
+	return path, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("open database %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// Close closes the database; the Store is unusable afterwards.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// tx is a transaction that knows its dialect and the one time every write in
+// it is stamped with. Private helpers take a *tx so public methods can
+// compose them in a single transaction.
+type tx struct {
+	*sql.Tx
+	dialect dialect
+	now     time.Time
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.ExecContext(ctx, t.dialect.rebind(query), args...)
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.QueryContext(ctx, t.dialect.rebind(query), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.QueryRowContext(ctx, t.dialect.rebind(query), args...)
+}
+
+// write runs fn in a transaction that holds the write lock from its start,
+// committing when fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	return s.inTx(ctx, nil, fn)
+}
+
+// read runs fn in a read-only transaction, so its queries see one snapshot.
+func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
+	return s.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(*tx) error) (err error) {
+	sqlTx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(&tx{Tx: sqlTx, dialect: s.dialect, now: s.Now().UTC()}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
