@@ -1,0 +1,59 @@
+package jobs
+
+import (
+	"log/slog"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
+)
+
+// paramsFor turns a job's parameters into the workflow's, with the job's
+// resolved seed (so a re-queued job runs with the same seed).
+func paramsFor(job model.Job) workflow.Params {
+	p := workflow.Params{
+		Steps:     job.Params.Steps,
+		CFG:       job.Params.CFG,
+		Width:     job.Params.Width,
+		Height:    job.Params.Height,
+		Denoise:   job.Params.Denoise,
+		BatchSize: job.Params.BatchSize,
+	}
+	seed := job.Seed
+	p.Seed = &seed
+	if job.Params.Prompt != "" {
+		p.Prompt = &job.Params.Prompt
+	}
+	if job.Params.Negative != "" {
+		p.Negative = &job.Params.Negative
+	}
+	if job.Params.Checkpoint != "" {
+		p.Checkpoint = &job.Params.Checkpoint
+	}
+	return p
+}
+
+// buildGraph makes the graph to submit for job on a backend with the given
+// node catalogue and checkpoints, and lists its nodes for progress display.
+func buildGraph(entry *workflow.Entry, job model.Job, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (*workflow.Workflow, map[string]string, error) {
+	w, err := entry.Build(paramsFor(job))
+	if err != nil {
+		return nil, nil, err
+	}
+	if info != nil {
+		if w, err = workflow.ResolveCheckpoint(w, entry.Bindings, checkpoints, log); err != nil {
+			return nil, nil, err
+		}
+		if err := workflow.Validate(w, info); err != nil {
+			return nil, nil, err
+		}
+	}
+	names := map[string]string{}
+	for _, id := range w.IDs() {
+		n, _ := w.Node(id)
+		names[id] = n.Class
+		if n.Title != "" {
+			names[id] = n.Title
+		}
+	}
+	return w, names, nil
+}

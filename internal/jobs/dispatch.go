@@ -1,0 +1,267 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+// dispatchTick re-checks the queue even without a wake-up, e.g. for a
+// backend whose catalogue arrived.
+const dispatchTick = 2 * time.Second
+
+// SetNotifier attaches the receiver of job updates; call it before Run.
+func (m *Manager) SetNotifier(n Notifier) { m.opt.Notifier = n }
+
+// Run connects the backends, reconciles every unfinished job, then
+// dispatches until ctx ends. Jobs in flight are left as they are on
+// shutdown: the next start reconciles them.
+func (m *Manager) Run(ctx context.Context) error {
+	for _, b := range m.opt.Backends {
+		m.wg.Go(func() { b.run(ctx, m.poke) })
+	}
+	if err := m.recoverJobs(ctx); err != nil {
+		return err
+	}
+	tick := time.NewTicker(dispatchTick)
+	defer tick.Stop()
+	for {
+		m.dispatch(ctx)
+		select {
+		case <-ctx.Done():
+			m.wg.Wait()
+			return nil
+		case <-m.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// InFlight counts the jobs sent to backends and not yet finished.
+func (m *Manager) InFlight() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.flights)
+}
+
+// Backends reports every backend's state.
+func (m *Manager) Backends() []BackendState {
+	out := make([]BackendState, len(m.opt.Backends))
+	for i, b := range m.opt.Backends {
+		out[i] = b.State()
+	}
+	return out
+}
+
+// dispatch sends queued jobs, in fair order, to backends with room.
+func (m *Manager) dispatch(ctx context.Context) {
+	queued, err := m.store.QueuedJobs(ctx)
+	if err != nil || len(queued) == 0 {
+		if err != nil && ctx.Err() == nil {
+			m.log.Error("read queue", "err", err)
+		}
+		return
+	}
+	served, err := m.store.LastServed(ctx)
+	if err != nil {
+		m.log.Error("read queue", "err", err)
+		return
+	}
+	order := FairOrder(queued, served)
+	var waiting []model.Job
+	for _, job := range order {
+		if !m.anyRoom() || !m.launch(ctx, job) {
+			waiting = append(waiting, job)
+		}
+	}
+	m.announcePositions(ctx, waiting)
+}
+
+func (m *Manager) anyRoom() bool {
+	for _, b := range m.opt.Backends {
+		if b.Up() && b.load() < b.window {
+			return true
+		}
+	}
+	return false
+}
+
+// launch builds the job's graph for the least loaded backend that can run
+// it and sends it there; false means no backend could take it now.
+func (m *Manager) launch(ctx context.Context, job model.Job) bool {
+	entry, err := m.opt.Library.Get(job.WorkflowName)
+	if err != nil {
+		m.failJob(ctx, job.ID, "workflow_missing", err.Error())
+		return true
+	}
+	plain, _, err := buildGraph(entry, job, nil, nil, m.log)
+	if err != nil {
+		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
+		return true
+	}
+	var chosen *Backend
+	for _, b := range m.opt.Backends {
+		if !b.Up() || b.load() >= b.window || !b.supports(plain, job) {
+			continue
+		}
+		if chosen == nil || b.load() < chosen.load() {
+			chosen = b
+		}
+	}
+	if chosen == nil || !chosen.take() {
+		return false
+	}
+	w, nodes, err := buildGraph(entry, job, chosen.objectInfo(), chosen.checkpoints(), m.log)
+	if err != nil {
+		chosen.release()
+		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
+		return true
+	}
+	graph, err := w.Encode()
+	if err != nil {
+		chosen.release()
+		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
+		return true
+	}
+	pid := comfy.NewPromptID()
+	tracker := chosen.Client.Track(pid)
+	job, err = m.store.Transition(ctx, job.ID, model.StatusSubmitted, store.JobChange{PromptID: pid, Backend: chosen.Name})
+	if err != nil {
+		tracker.Close()
+		chosen.release()
+		return model.ErrorCodeOf(err) == model.CodeConflict // cancelled meanwhile: nothing to wait for
+	}
+	m.start(ctx, newFlight(chosen, job, pid, tracker, graph, nodes))
+	return true
+}
+
+// start registers a flight and runs it.
+func (m *Manager) start(ctx context.Context, f *flight) {
+	m.mu.Lock()
+	m.flights[f.job.ID] = f
+	delete(m.positions, f.job.ID)
+	m.mu.Unlock()
+	m.opt.Notifier.Changed(f.snapshot())
+	m.wg.Go(func() {
+		m.fly(ctx, f)
+		m.mu.Lock()
+		delete(m.flights, f.job.ID)
+		m.mu.Unlock()
+		f.b.release()
+		m.poke()
+	})
+}
+
+// announcePositions tells queued jobs whose place in line changed.
+func (m *Manager) announcePositions(ctx context.Context, waiting []model.Job) {
+	for i, j := range waiting {
+		pos := i + 1
+		m.mu.Lock()
+		old := m.positions[j.ID]
+		m.positions[j.ID] = pos
+		m.mu.Unlock()
+		if old != pos {
+			m.opt.Notifier.Changed(Update{Job: j, Position: pos, QueueLength: len(waiting), ETA: m.eta(pos)})
+		}
+	}
+}
+
+// failJob ends a job as failed with a message for its owner.
+func (m *Manager) failJob(ctx context.Context, id int64, code, msg string) {
+	job, err := m.store.Transition(ctx, id, model.StatusFailed, store.JobChange{ErrorCode: code, ErrorMessage: msg})
+	if err != nil {
+		m.log.Warn("could not mark job failed", "job_id", id, "err", err)
+		return
+	}
+	m.log.Info("job failed", "job_id", id, "code", code, "reason", msg)
+	m.mu.Lock()
+	delete(m.positions, id)
+	m.mu.Unlock()
+	m.changed(ctx, job)
+}
+
+// requeue puts a job a backend lost back in line, or fails it when it was
+// lost too often.
+func (m *Manager) requeue(ctx context.Context, job model.Job, why string) {
+	if job.Attempts >= m.opt.MaxRequeues {
+		m.failJob(ctx, job.ID, "lost", fmt.Sprintf("%s, and the job was already retried %d time(s). Run it again with /history rerun %d.", why, job.Attempts, job.ID))
+		return
+	}
+	job, err := m.store.Transition(ctx, job.ID, model.StatusQueued, store.JobChange{From: []model.JobStatus{model.StatusSubmitted, model.StatusRunning}})
+	if err != nil {
+		m.log.Warn("could not re-queue job", "job_id", job.ID, "err", err)
+		return
+	}
+	m.log.Info("job re-queued", "job_id", job.ID, "reason", why, "attempt", job.Attempts)
+	m.changed(ctx, job)
+	m.poke()
+}
+
+// deliver fetches a finished job's images and hands them to the notifier,
+// retrying with backoff; the job completes only once Discord has them.
+func (m *Manager) deliver(ctx context.Context, job model.Job, b *Backend) {
+	var lastErr error
+	for attempt := range 5 {
+		if attempt > 0 && !sleep(ctx, time.Duration(1<<attempt)*time.Second) {
+			return
+		}
+		images, err := m.fetch(ctx, b, job.Images)
+		if err == nil {
+			err = m.opt.Notifier.Deliver(ctx, job, images)
+		}
+		if err == nil {
+			m.completed(ctx, job)
+			return
+		}
+		lastErr = err
+		m.log.Warn("delivery failed; retrying", "job_id", job.ID, "attempt", attempt+1, "err", err)
+	}
+	m.failJob(ctx, job.ID, "delivery_failed", "The images were made but could not be posted to Discord: "+errorText(lastErr))
+}
+
+// fetch downloads images from a backend.
+func (m *Manager) fetch(ctx context.Context, b *Backend, refs []model.ImageRef) ([]Image, error) {
+	if b == nil {
+		return nil, errors.New("the backend that made the images is no longer configured")
+	}
+	out := make([]Image, 0, len(refs))
+	for _, r := range refs {
+		data, err := b.Client.View(ctx, comfy.Image{Filename: r.Filename, Subfolder: r.Subfolder, Type: r.Type})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Image{Name: r.Filename, Data: data, Format: "png", Width: r.Width, Height: r.Height})
+	}
+	return out, nil
+}
+
+func (m *Manager) backend(name string) *Backend {
+	for _, b := range m.opt.Backends {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+// completed records a delivered job as done.
+func (m *Manager) completed(ctx context.Context, job model.Job) {
+	done, err := m.store.Transition(ctx, job.ID, model.StatusCompleted, store.JobChange{})
+	if err != nil {
+		m.log.Warn("could not mark job completed", "job_id", job.ID, "err", err)
+		return
+	}
+	m.changed(ctx, done)
+}
