@@ -53,6 +53,7 @@ func (m *Manager) fly(ctx context.Context, f *flight) {
 				timeout = time.After(m.opt.Timeout)
 			}
 		case <-f.tracker.Done():
+			m.drain(ctx, f, events)
 			if o, ok := f.tracker.Outcome(); ok {
 				m.onOutcome(ctx, f, o)
 			}
@@ -80,6 +81,22 @@ func (m *Manager) fly(ctx context.Context, f *flight) {
 			}
 		case <-lost:
 			m.requeue(ctx, f.currentJob(), fmt.Sprintf("ComfyUI backend %s stopped answering", f.b.Name))
+			return
+		}
+	}
+}
+
+// drain takes the events still buffered when the outcome arrived, so the
+// last progress is not lost to select's random choice.
+func (m *Manager) drain(ctx context.Context, f *flight, events <-chan comfy.Event) {
+	for events != nil {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			m.onEvent(ctx, f, ev)
+		default:
 			return
 		}
 	}
