@@ -3,12 +3,12 @@ package bot
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/disgoorg/disgo/discord"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
 )
 
 func (b *Bot) adminRoutes() []route {
@@ -75,34 +75,20 @@ func (b *Bot) adminRoles(c *call) error {
 }
 
 func (b *Bot) adminStatus(c *call) error {
-	uptime := b.now().Sub(b.started).Round(time.Second)
-	fields := []discord.EmbedField{
-		{Name: "Version", Value: b.version, Inline: ptr(true)},
-		{Name: "Uptime", Value: uptime.String(), Inline: ptr(true)},
+	depth, err := b.jobs.QueueDepth(c.ctx)
+	if err != nil {
+		return err
 	}
-	if b.status != nil {
-		depth, err := b.status.QueueDepth(c.ctx)
-		if err != nil {
-			return err
-		}
-		fields = append(fields, discord.EmbedField{Name: "Queue", Value: fmt.Sprintf("%d waiting", depth), Inline: ptr(true)})
-		var lines []string
-		for _, be := range b.status.Backends(c.ctx) {
-			state := "🟢 up"
-			if !be.Up {
-				state = "🔴 down"
-			}
-			line := fmt.Sprintf("**%s** %s · %d in flight", be.Name, state, be.InFlight)
-			if be.Detail != "" {
-				line += " · " + be.Detail
-			}
-			lines = append(lines, line)
-		}
-		if len(lines) > 0 {
-			fields = append(fields, discord.EmbedField{Name: "Backends", Value: truncate(strings.Join(lines, "\n"), 1024)})
-		}
+	st := render.SystemStatus{
+		Version: b.version,
+		Uptime:  b.now().Sub(b.started),
+		Queued:  depth,
+		Running: b.jobs.InFlight(),
 	}
-	return c.reply(discord.MessageCreate{Embeds: []discord.Embed{{Title: "discordsend-bot status", Fields: fields, Color: colorInfo}}})
+	for _, be := range b.jobs.Backends() {
+		st.Backends = append(st.Backends, render.BackendStatus{Name: be.Name, Up: be.Up, QueueDepth: be.InFlight, Error: be.Error})
+	}
+	return c.reply(render.AdminStatus(st).Create())
 }
 
 const (

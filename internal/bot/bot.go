@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -17,6 +18,8 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
@@ -31,25 +34,19 @@ type Options struct {
 	Policy     permission.Policy
 	Limits     CommandLimits
 	Version    string
-	Status     StatusSource
+	Jobs       *jobs.Manager
+	Defaults   Defaults
 	Registry   prometheus.Registerer
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// ProgressInterval is the least time between two edits of one status message.
+	ProgressInterval time.Duration
 }
 
-// StatusSource reports what /admin status shows about the queue.
-type StatusSource interface {
-	Backends(ctx context.Context) []BackendStatus
-	QueueDepth(ctx context.Context) (int, error)
-}
-
-// BackendStatus is one ComfyUI backend as /admin status shows it.
-type BackendStatus struct {
-	Name     string
-	URL      string
-	Up       bool
-	InFlight int
-	Detail   string
+// Defaults are the configured values servers and users may override.
+type Defaults struct {
+	Delivery        model.Delivery
+	MaxQueuePerUser int
 }
 
 // Bot is the Discord side of the bot.
@@ -60,29 +57,38 @@ type Bot struct {
 	limits   CommandLimits
 	guildIDs []snowflake.ID
 	version  string
-	status   StatusSource
+	jobs     *jobs.Manager
+	defaults Defaults
 	log      *slog.Logger
 	now      func() time.Time
 	started  time.Time
 	metrics  *metrics
 	ctx      context.Context // the bot's lifetime; handlers derive theirs from it
 	ready    chan struct{}
+	board    *statusBoard
+
+	limitsMu     sync.Mutex
+	uploadLimits map[int64]int // job → the attachment_size_limit of its interaction
 }
 
 // New builds the client. It asks Discord for the gateway URL, so it fails
 // when Discord is not reachable.
 func New(opts Options) (*Bot, error) {
 	b := &Bot{
-		store:   opts.Store,
-		policy:  opts.Policy,
-		limits:  opts.Limits,
-		version: opts.Version,
-		status:  opts.Status,
-		log:     opts.Logger,
-		now:     opts.Now,
-		ready:   make(chan struct{}, 1),
-		ctx:     context.Background(),
+		store:    opts.Store,
+		policy:   opts.Policy,
+		limits:   opts.Limits,
+		version:  opts.Version,
+		jobs:     opts.Jobs,
+		defaults: opts.Defaults,
+		log:      opts.Logger,
+		now:      opts.Now,
+		ready:    make(chan struct{}, 1),
+		ctx:      context.Background(),
+
+		uploadLimits: map[int64]int{},
 	}
+	b.board = newStatusBoard(b, opts.ProgressInterval)
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -158,3 +164,10 @@ func (b *Bot) Start(ctx context.Context) error {
 func (b *Bot) Close(ctx context.Context) {
 	b.client.Close(ctx)
 }
+
+// Notifier is what the queue reports jobs to.
+func (b *Bot) Notifier() jobs.Notifier { return b.board }
+
+// SetJobs attaches the queue; the queue needs the bot's Notifier first, so
+// the two are built one after the other.
+func (b *Bot) SetJobs(m *jobs.Manager) { b.jobs = m }

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"github.com/disgoorg/disgo/discord"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
 
 // CommandLimits are the bounds the command options advertise to Discord's
@@ -156,11 +158,13 @@ func adminCommand() discord.ApplicationCommandCreate {
 		discord.ApplicationCommandOptionSubCommand{Name: "status", Description: "Bot version, uptime, backends and queue"},
 		discord.ApplicationCommandOptionSubCommand{Name: "config", Description: "Change this server's settings", Options: []discord.ApplicationCommandOption{
 			discord.ApplicationCommandOptionInt{Name: "max_queue_per_user", Description: "Queued plus running jobs per member", MinValue: ptr(1), MaxValue: ptr(100)},
-			deliveryOption("Default delivery for members who set none"),
+			discord.ApplicationCommandOptionString{Name: "default_delivery", Description: "Where results go for members who chose nothing", Choices: []discord.ApplicationCommandOptionChoiceString{
+				{Name: "channel", Value: "channel"}, {Name: "dm", Value: "dm"},
+			}},
 			discord.ApplicationCommandOptionString{Name: "default_workflow", Description: "Workflow used when none is chosen", Autocomplete: true},
 			discord.ApplicationCommandOptionChannel{Name: "channel", Description: "Default channel for results", ChannelTypes: []discord.ChannelType{discord.ChannelTypeGuildText}},
-			discord.ApplicationCommandOptionString{Name: "dm_policy", Description: "Whether members may get results in DMs", Choices: []discord.ApplicationCommandOptionChoiceString{
-				{Name: "allowed", Value: "allowed"}, {Name: "disabled", Value: "disabled"},
+			discord.ApplicationCommandOptionString{Name: "dm_policy", Description: "Whether members may get their results in DMs", Choices: []discord.ApplicationCommandOptionChoiceString{
+				{Name: "everyone", Value: string(model.DMEveryone)}, {Name: "nobody", Value: string(model.DMNobody)},
 			}},
 		}},
 		discord.ApplicationCommandOptionSubCommand{Name: "cancel", Description: "Cancel any job", Options: []discord.ApplicationCommandOption{jobIDOption("Job number")}},

@@ -19,10 +19,6 @@ func (b *Bot) pendingRoutes() []route {
 		{"/history/list", permission.PathHistoryList},
 		{"/history/view", permission.PathHistoryView},
 		{"/history/rerun", permission.PathHistoryRerun},
-		{"/admin/config", permission.PathAdminConfig},
-		{"/admin/cancel", permission.PathAdminCancel},
-		{"/admin/clear", permission.PathAdminClear},
-		{"/help", permission.PathHelp},
 	} {
 		rs = append(rs, route{pattern: p.pattern, perm: p.perm, run: pending})
 	}

@@ -41,6 +41,7 @@ func (b *Bot) routes() []route {
 	rs = append(rs, b.generateRoutes()...)
 	rs = append(rs, b.queueRoutes()...)
 	rs = append(rs, b.adminRoutes()...)
+	rs = append(rs, b.adminConfigRoutes()...)
 	rs = append(rs, b.pendingRoutes()...)
 	return rs
 }

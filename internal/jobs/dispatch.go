@@ -136,7 +136,16 @@ func (m *Manager) launch(ctx context.Context, job model.Job) bool {
 		chosen.release()
 		return model.ErrorCodeOf(err) == model.CodeConflict // cancelled meanwhile: nothing to wait for
 	}
-	m.start(ctx, newFlight(chosen, job, pid, tracker, graph, nodes))
+	f := newFlight(chosen, job, pid, tracker, nodes)
+	// Submitted here, in dispatch order, so ComfyUI's own queue keeps the
+	// fair order; a POST from each flight's goroutine could overtake.
+	if _, err := chosen.Client.Submit(ctx, graph, pid, nil); err != nil {
+		tracker.Close()
+		chosen.release()
+		m.submitFailed(ctx, f, err)
+		return true
+	}
+	m.start(ctx, f)
 	return true
 }
 

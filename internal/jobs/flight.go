@@ -16,7 +16,6 @@ type flight struct {
 	b        *Backend
 	promptID string
 	tracker  *comfy.Tracker
-	graph    []byte // nil for a job recovered after a restart: already submitted
 	nodes    map[string]string
 	cancelCh chan cancelRequest
 
@@ -41,8 +40,8 @@ type cancelReply struct {
 	err error
 }
 
-func newFlight(b *Backend, job model.Job, promptID string, tracker *comfy.Tracker, graph []byte, nodes map[string]string) *flight {
-	return &flight{b: b, job: job, promptID: promptID, tracker: tracker, graph: graph, nodes: nodes,
+func newFlight(b *Backend, job model.Job, promptID string, tracker *comfy.Tracker, nodes map[string]string) *flight {
+	return &flight{b: b, job: job, promptID: promptID, tracker: tracker, nodes: nodes,
 		cancelCh: make(chan cancelRequest), done: map[string]bool{}}
 }
 

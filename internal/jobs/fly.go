@@ -17,18 +17,17 @@ import (
 // interrupt before it is failed anyway.
 const interruptGrace = time.Minute
 
+// quietResync is how long a flight waits without hearing from ComfyUI
+// before it asks for its prompt to be looked up: events can be lost (a
+// dropped socket the client did not notice yet, an earlier client id).
+const quietResync = 30 * time.Second
+
 // progressSaveEvery bounds how often a flight writes its progress to the store.
 const progressSaveEvery = 5 * time.Second
 
 // fly watches one flight to its end.
 func (m *Manager) fly(ctx context.Context, f *flight) {
 	defer f.tracker.Close()
-	if f.graph != nil {
-		if _, err := f.b.Client.Submit(ctx, f.graph, f.promptID, nil); err != nil {
-			m.submitFailed(ctx, f, err)
-			return
-		}
-	}
 	var timeout <-chan time.Time
 	if f.currentJob().Status == model.StatusRunning {
 		timeout = time.After(m.opt.Timeout - m.now().Sub(f.currentJob().StartedAt))
@@ -40,15 +39,24 @@ func (m *Manager) fly(ctx context.Context, f *flight) {
 		lost = time.After(m.opt.BackendGrace)
 	}
 	events := f.tracker.Events()
+	quiet := time.NewTicker(quietResync)
+	defer quiet.Stop()
+	heard := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-quiet.C:
+			if !heard {
+				f.b.Client.Resync()
+			}
+			heard = false
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
 				continue
 			}
+			heard = true
 			if m.onEvent(ctx, f, ev) && timeout == nil {
 				timeout = time.After(m.opt.Timeout)
 			}
@@ -275,7 +283,7 @@ func (m *Manager) recoverJobs(ctx context.Context) error {
 			if entry != nil {
 				_, nodes, _ = buildGraph(entry, job, nil, nil, m.log)
 			}
-			m.start(ctx, newFlight(b, job, job.PromptID, b.Client.TrackSubmitted(job.PromptID), nil, nodes))
+			m.start(ctx, newFlight(b, job, job.PromptID, b.Client.TrackSubmitted(job.PromptID), nodes))
 			recovered++
 		case model.StatusDelivering:
 			m.wg.Go(func() { m.deliver(ctx, job, m.backend(job.Backend)) })

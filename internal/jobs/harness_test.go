@@ -58,6 +58,19 @@ func (r *recorder) kick() {
 	}
 }
 
+// updatesOf returns a copy of the updates about one job.
+func (r *recorder) updatesOf(id int64) []Update {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Update
+	for _, u := range r.updates {
+		if u.Job.ID == id {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 func (r *recorder) delivered(id int64) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -119,7 +132,9 @@ func (h *harness) start() {
 	o.Store, o.Library, o.Notifier = h.store, lib, h.rec
 	o.Backends = nil
 	for i, f := range h.fakes {
-		c := comfy.New(comfy.Options{Name: fmt.Sprintf("gpu%d", i+1), BaseURL: f.URL()})
+		// A stable client id, as the bot derives one: a restarted bot
+		// hears the events of prompts it submitted before.
+		c := comfy.New(comfy.Options{Name: fmt.Sprintf("gpu%d", i+1), BaseURL: f.URL(), ClientID: fmt.Sprintf("harness-%s-%d", filepath.Base(h.dbPath), i)})
 		o.Backends = append(o.Backends, NewBackend(c, 2, nil))
 	}
 	h.m = New(o)

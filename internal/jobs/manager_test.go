@@ -23,7 +23,9 @@ func TestJobRunsAndIsDeliveredOnce(t *testing.T) {
 	if n := h.rec.delivered(job.ID); n != 1 {
 		t.Fatalf("delivered %d times, want once", n)
 	}
+	h.rec.mu.Lock()
 	imgs := h.rec.images[job.ID]
+	h.rec.mu.Unlock()
 	if len(imgs) != 2 || len(done.Images) != 2 {
 		t.Fatalf("want 2 images delivered and recorded, got %d and %d", len(imgs), len(done.Images))
 	}
@@ -48,13 +50,15 @@ func TestJobRunsAndIsDeliveredOnce(t *testing.T) {
 		t.Fatalf("the submitted graph lacks the prompt or seed:\n%s", sub[0].Prompt)
 	}
 	// Users saw it queued, then running with progress, then completed.
+	h.until("the completed update", func() bool {
+		ups := h.rec.updatesOf(job.ID)
+		return len(ups) > 0 && ups[len(ups)-1].Job.Status == model.StatusCompleted
+	})
 	seen := map[model.JobStatus]bool{}
 	progressed := false
-	for _, u := range h.rec.updates {
-		if u.Job.ID == job.ID {
-			seen[u.Job.Status] = true
-			progressed = progressed || (u.Job.Status == model.StatusRunning && u.Fraction > 0)
-		}
+	for _, u := range h.rec.updatesOf(job.ID) {
+		seen[u.Job.Status] = true
+		progressed = progressed || (u.Job.Status == model.StatusRunning && u.Fraction > 0)
 	}
 	for _, s := range []model.JobStatus{model.StatusSubmitted, model.StatusDelivering, model.StatusCompleted} {
 		if !seen[s] {
@@ -290,3 +294,28 @@ func asQueueFull(err error, target **model.QueueFullError) bool {
 	return ok
 }
 
+
+func TestRestartOfTheBotWhileRunningFollowsTheJob(t *testing.T) {
+	h := newHarness(t)
+	fake := h.fakes[0]
+	fake.Hold()
+	job := h.submit("alice", model.Params{Prompt: "x"})
+	for {
+		at, err := fake.WaitHeld(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at.Stage == comfytest.StageNode {
+			break
+		}
+		fake.Step()
+	}
+	h.waitStatus(job.ID, model.StatusRunning)
+	h.stop()
+	h.start() // the prompt is still running in ComfyUI
+	fake.Release()
+	h.waitStatus(job.ID, model.StatusCompleted)
+	if n := h.rec.delivered(job.ID); n != 1 {
+		t.Fatalf("delivered %d times", n)
+	}
+}

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+func migrateCommand() *command {
+	return &command{
+		name:    "migrate",
+		args:    "up|status",
+		summary: "apply database migrations, or show which are applied",
+		help: `up      applies every pending migration, each in its own transaction.
+status  shows the database's schema version and what is pending.
+A database written by a newer discordsend-bot is refused: upgrade the bot.
+'run' applies pending migrations by itself.`,
+		run: runMigrate,
+	}
+}
+
+func runMigrate(ctx context.Context, c *cli, args []string) error {
+	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
+		return usageErrorf("migrate", "migrate needs exactly one of: up, status")
+	}
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if args[0] == "up" {
+		applied, err := st.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintln(c.Stdout, "database is up to date; nothing to apply")
+		}
+		for _, v := range applied {
+			fmt.Fprintf(c.Stdout, "applied migration %04d\n", v)
+		}
+	}
+	return printMigrationStatus(ctx, c, cfg, st)
+}
+
+func printMigrationStatus(ctx context.Context, c *cli, cfg config.Config, st *store.Store) error {
+	status, err := st.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "database %s: schema version %d (this binary: %d)\n", cfg.Database.URL, status.Current, status.Latest)
+	for _, a := range status.Applied {
+		fmt.Fprintf(c.Stdout, "  applied  %04d %-24s %s\n", a.Version, a.Name, a.AppliedAt.Format(time.RFC3339))
+	}
+	for _, v := range status.Pending {
+		fmt.Fprintf(c.Stdout, "  pending  %04d\n", v)
+	}
+	if status.Current > status.Latest {
+		return &store.SchemaTooNewError{Version: status.Current, Supported: status.Latest}
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	return store.Open(ctx, cfg.Database.URL, store.WithLogger(logging.Discard()))
+}

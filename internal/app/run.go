@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/bot"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/ops"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
+)
+
+// shutdownGrace bounds the whole ordered shutdown after SIGINT or SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+func runCommand() *command {
+	return &command{
+		name:    "run",
+		summary: "connect to Discord and serve generations (the default)",
+		help: `Loads and validates the configuration, opens and migrates the database,
+starts the health and metrics listener (http.listen), connects to Discord and
+serves until SIGINT or SIGTERM, then shuts down in order within 10 s.
+Needs a bot token: DISCORDBOT_DISCORD_TOKEN or discord.token.`,
+		run: runBot,
+	}
+}
+
+func runBot(ctx context.Context, c *cli, _ []string) error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.Discord.Token == "" {
+		return &configError{err: errors.New("no Discord bot token: set DISCORDBOT_DISCORD_TOKEN (or discord.token in config.yaml); " +
+			"create one at https://discord.com/developers/applications → your app → Bot → Reset Token")}
+	}
+	log := logging.New(c.Stderr, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
+	log.Info("starting discordsend-bot", "version", Version(), "database", cfg.Database.URL, "backends", len(cfg.EffectiveBackends()))
+	st, err := store.Open(ctx, cfg.Database.URL, store.WithLogger(log.With("component", "store")))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "applied", applied)
+	}
+	reg := ops.NewRegistry()
+	var opsSrv *ops.Server
+	if cfg.HTTP.Listen != "" {
+		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(st, reg), log.With("component", "http")); err != nil {
+			return err
+		}
+		go opsSrv.Serve()
+		log.Info("health and metrics listening", "addr", opsSrv.Addr())
+	}
+	err = serve(ctx, cfg, st, reg, log)
+	shutdown(log, opsSrv)
+	return err
+}
+
+// serve builds the queue and the Discord side, runs both until ctx ends,
+// then stops them in order: intake first, then the queue.
+func serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, log *slog.Logger) error {
+	lib, err := loadLibrary(cfg)
+	if err != nil {
+		return &configError{err: err}
+	}
+	var backends []*jobs.Backend
+	for _, be := range cfg.EffectiveBackends() {
+		client := comfy.New(comfy.Options{Name: be.Name, BaseURL: be.URL, Headers: revealHeaders(be.Headers),
+			Timeout: cfg.ComfyUI.Timeout.Std(), Logger: log, ClientID: clientID(cfg, be)})
+		backends = append(backends, jobs.NewBackend(client, cfg.ComfyUI.Window, log.With("component", "queue")))
+	}
+	queue := jobs.New(jobs.Options{
+		Store: st, Backends: backends, Library: lib,
+		Timeout: cfg.Jobs.Timeout.Std(), MaxRequeues: cfg.Jobs.MaxRequeues,
+		Logger: log.With("component", "queue"),
+	})
+	b, err := bot.New(bot.Options{
+		Token:            cfg.Discord.Token.Reveal(),
+		APIURL:           cfg.Discord.APIURL,
+		GatewayURL:       cfg.Discord.GatewayURL,
+		GuildIDs:         cfg.Discord.GuildIDs,
+		Store:            st,
+		Jobs:             queue,
+		Policy:           permission.Policy{BotOwners: cfg.Discord.OwnerIDs, DMPolicy: model.DMPolicy(cfg.Discord.DMPolicy)},
+		Limits:           commandLimits(cfg.Limits),
+		Defaults:         bot.Defaults{Delivery: model.Delivery(cfg.Defaults.Delivery), MaxQueuePerUser: cfg.Defaults.MaxQueuePerUser},
+		ProgressInterval: cfg.Defaults.ProgressUpdateInterval.Std(),
+		Version:          Version(),
+		Registry:         reg,
+		Logger:           log.With("component", "discord"),
+	})
+	if err != nil {
+		return err
+	}
+	queue.SetNotifier(b.Notifier())
+	queueCtx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
+	queueDone := make(chan error, 1)
+	go func() { queueDone <- queue.Run(queueCtx) }()
+	defer func() {
+		stopQueue()
+		if err := <-queueDone; err != nil {
+			log.Error("queue stopped with an error", "err", err)
+		}
+	}()
+	if err := b.Start(ctx); err != nil {
+		b.Close(context.Background())
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	log.Info("ready: serving Discord interactions")
+	<-ctx.Done()
+	log.Info("shutting down")
+	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	b.Close(closeCtx)
+	return nil
+}
+
+// loadLibrary reads workflows.dir (when it exists) and defaults.workflow_path.
+func loadLibrary(cfg config.Config) (*workflow.Library, error) {
+	dir := cfg.Workflows.Dir
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		dir = ""
+	}
+	lib, err := workflow.LoadLibrary(dir)
+	if err != nil {
+		return nil, fmt.Errorf("workflows.dir (%s): %w", config.EnvName("workflows.dir"), err)
+	}
+	if p := cfg.Defaults.WorkflowPath; p != "" {
+		e, err := workflow.LoadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("defaults.workflow_path (%s): %w", config.EnvName("defaults.workflow_path"), err)
+		}
+		lib.SetDefault(e)
+	}
+	return lib, nil
+}
+
+func commandLimits(l config.Limits) bot.CommandLimits {
+	return bot.CommandLimits{
+		MaxPromptLength: l.MaxPromptLength,
+		MaxSteps:        l.MaxSteps,
+		MaxWidth:        l.MaxWidth,
+		MaxHeight:       l.MaxHeight,
+		MaxBatch:        l.MaxBatch,
+		MaxCFG:          l.MaxCFG,
+	}
+}
+
+func shutdown(log *slog.Logger, opsSrv *ops.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if opsSrv != nil {
+		if err := opsSrv.Shutdown(ctx); err != nil {
+			log.Warn("http listener shutdown", "err", fmt.Sprint(err))
+		}
+	}
+	log.Info("stopped")
+}
+
+// clientID is the bot's WebSocket id at a backend. It is the same after a
+// restart, so ComfyUI keeps sending the events of prompts the bot submitted
+// before it went down to the bot that comes back.
+func clientID(cfg config.Config, be config.Backend) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("discordsend-bot:"+cfg.Database.URL+"#"+be.Name)).String()
+}

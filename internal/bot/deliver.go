@@ -1,0 +1,129 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
+)
+
+// defaultUploadLimit is Discord's per-file upload limit without boosts; the
+// limit an interaction reports replaces it for that job while the bot runs.
+const defaultUploadLimit = 10 << 20
+
+// Deliver implements jobs.Notifier: it posts the job's images, in as many
+// messages as needed, each exactly once. Every part is recorded in the store
+// after it is posted, and posted with a nonce Discord enforces, so a crash
+// between the two repeats nothing.
+func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.Image) error {
+	b := s.b
+	done, err := b.store.Deliveries(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	limit := b.uploadLimit(job.ID)
+	var fits []fitted
+	reencoded, downscaled := 0, 0
+	for _, img := range images {
+		f, err := fitImage(img, limit)
+		if err != nil {
+			return err
+		}
+		fits = append(fits, f)
+	}
+	parts := packParts(fits, limit)
+	channel, notes, err := b.deliveryChannel(ctx, job)
+	if err != nil {
+		return err
+	}
+	first := 0
+	for i, part := range parts {
+		if i < len(done) {
+			first += len(part)
+			continue
+		}
+		var names []string
+		var files []*discord.File
+		reencoded, downscaled = 0, 0
+		for _, f := range part {
+			names = append(names, f.Name)
+			files = append(files, discord.NewFile(f.Name, "", bytes.NewReader(f.Data)))
+			if f.Reencoded {
+				reencoded++
+			}
+			if f.Downscaled {
+				downscaled++
+			}
+		}
+		msg := render.ResultMessage(render.Result{
+			Job: job, Now: b.now(), Files: names, First: first, Total: len(images),
+			Reencoded: reencoded, Downscaled: downscaled, Notes: notes,
+		}).Create()
+		msg.Files = files
+		msg.Nonce = "job" + strconv.FormatInt(job.ID, 10) + "p" + strconv.Itoa(i)
+		msg.EnforceNonce = true
+		posted, err := b.client.Rest.CreateMessage(channel, msg, rest.WithCtx(ctx))
+		if err != nil {
+			return fmt.Errorf("post result part %d of job %d: %w", i+1, job.ID, err)
+		}
+		var urls []string
+		for _, a := range posted.Attachments {
+			urls = append(urls, a.URL)
+		}
+		if _, err := b.store.RecordDelivery(ctx, job.ID, i, channel.String(), posted.ID.String(), urls); err != nil {
+			return err
+		}
+		first += len(part)
+	}
+	return nil
+}
+
+// deliveryChannel is where the job's results go: its channel, or the owner's
+// DMs; closed DMs fall back to the channel with a mention and a note.
+func (b *Bot) deliveryChannel(ctx context.Context, job model.Job) (snowflake.ID, []string, error) {
+	if job.Delivery == model.DeliveryDM || job.GuildID == "" {
+		ch, err := b.dmChannel(ctx, job.UserID)
+		if err == nil {
+			return ch, nil, nil
+		}
+		if !rest.IsJSONErrorCode(err, rest.JSONErrorCodeCannotSendMessagesToThisUser) || job.GuildID == "" {
+			return 0, nil, err
+		}
+		b.log.Info("DMs closed; delivering in the channel", "job_id", job.ID, "user_id", job.UserID)
+		ch, perr := snowflake.Parse(job.ChannelID)
+		return ch, []string{"Your DMs are closed, so the result is posted here. Allow DMs from server members to get results privately."}, perr
+	}
+	ch, err := snowflake.Parse(job.ChannelID)
+	return ch, nil, err
+}
+
+func (b *Bot) dmChannel(ctx context.Context, userID string) (snowflake.ID, error) {
+	uid, err := snowflake.Parse(userID)
+	if err != nil {
+		return 0, err
+	}
+	ch, err := b.client.Rest.CreateDMChannel(uid, rest.WithCtx(ctx))
+	if err != nil {
+		return 0, err
+	}
+	return ch.ID(), nil
+}
+
+// uploadLimit is the per-file limit for a job: what its interaction said,
+// or Discord's default.
+func (b *Bot) uploadLimit(jobID int64) int {
+	b.limitsMu.Lock()
+	defer b.limitsMu.Unlock()
+	if l, ok := b.uploadLimits[jobID]; ok && l > 0 {
+		return l
+	}
+	return defaultUploadLimit
+}

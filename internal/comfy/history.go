@@ -1,0 +1,217 @@
+package comfy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Image is a file ComfyUI wrote, as listed in outputs; View downloads it.
+type Image struct {
+	Filename  string
+	Subfolder string
+	Type      string // "output" (SaveImage), "temp" (PreviewImage) or "input"
+	NodeID    string // the node that produced it
+}
+
+// HistoryEntry is a finished prompt as /history reports it.
+type HistoryEntry struct {
+	PromptID string
+	Number   float64
+	Prompt   json.RawMessage // the workflow as executed
+	Status   *HistoryStatus  // nil when the server did not record one
+	Outputs  json.RawMessage // every node's UI output, for media other than images
+	Images   []Image         // all images of Outputs, in node order
+}
+
+// HistoryStatus is the history's status block.
+type HistoryStatus struct {
+	StatusStr string // "success" or "error" (errors and interrupts alike)
+	Completed bool
+	Messages  []HistoryMessage
+}
+
+// HistoryMessage is one of execution_start, execution_cached, execution_success,
+// execution_error, execution_interrupted, as sent on the WebSocket.
+type HistoryMessage struct {
+	Type string
+	Data json.RawMessage
+}
+
+// History returns a finished prompt. found is false while the prompt is pending or running, and
+// for ids ComfyUI does not know (combine with Queue to tell those apart).
+func (c *Client) History(ctx context.Context, promptID string) (*HistoryEntry, bool, error) {
+	var wire map[string]json.RawMessage
+	if err := c.getJSON(ctx, &wire, nil, "history", promptID); err != nil {
+		return nil, false, err
+	}
+	raw, ok := wire[promptID]
+	if !ok {
+		return nil, false, nil
+	}
+	h, err := parseHistory(promptID, raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("comfy: history of %s: %w", promptID, err)
+	}
+	return h, true, nil
+}
+
+func parseHistory(promptID string, raw json.RawMessage) (*HistoryEntry, error) {
+	var wire struct {
+		Prompt  []json.RawMessage `json:"prompt"`
+		Outputs json.RawMessage   `json:"outputs"`
+		Status  *struct {
+			StatusStr string              `json:"status_str"`
+			Completed bool                `json:"completed"`
+			Messages  [][]json.RawMessage `json:"messages"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(raw, &wire); err != nil {
+		return nil, err
+	}
+	h := &HistoryEntry{PromptID: promptID, Outputs: wire.Outputs}
+	if len(wire.Prompt) > 0 {
+		_ = json.Unmarshal(wire.Prompt[0], &h.Number)
+	}
+	if len(wire.Prompt) > 2 {
+		h.Prompt = wire.Prompt[2]
+	}
+	if wire.Status != nil {
+		h.Status = &HistoryStatus{StatusStr: wire.Status.StatusStr, Completed: wire.Status.Completed}
+		for _, m := range wire.Status.Messages {
+			if len(m) != 2 {
+				continue
+			}
+			var typ string
+			if json.Unmarshal(m[0], &typ) != nil {
+				continue
+			}
+			h.Status.Messages = append(h.Status.Messages, HistoryMessage{Type: typ, Data: m[1]})
+		}
+	}
+	images, err := outputImages(wire.Outputs)
+	if err != nil {
+		return nil, err
+	}
+	h.Images = images
+	return h, nil
+}
+
+// outputImages lists the images of an outputs object ({node: {"images": [...]}}) in the order
+// the server wrote the nodes.
+func outputImages(outputs json.RawMessage) ([]Image, error) {
+	if len(bytes.TrimSpace(outputs)) == 0 || string(bytes.TrimSpace(outputs)) == "null" {
+		return nil, nil
+	}
+	var images []Image
+	err := eachMember(outputs, func(node string, ui json.RawMessage) error {
+		images = append(images, uiImages(node, ui)...)
+		return nil
+	})
+	return images, err
+}
+
+// uiImages reads the "images" list of one node's UI output.
+func uiImages(node string, ui json.RawMessage) []Image {
+	var out struct {
+		Images []struct {
+			Filename  string `json:"filename"`
+			Subfolder string `json:"subfolder"`
+			Type      string `json:"type"`
+		} `json:"images"`
+	}
+	if json.Unmarshal(ui, &out) != nil {
+		return nil
+	}
+	images := make([]Image, 0, len(out.Images))
+	for _, im := range out.Images {
+		if im.Filename == "" {
+			continue
+		}
+		images = append(images, Image{Filename: im.Filename, Subfolder: im.Subfolder, Type: im.Type, NodeID: node})
+	}
+	return images
+}
+
+// eachMember calls fn for every member of a JSON object, in document order (a Go map would lose it).
+func eachMember(raw json.RawMessage, fn func(key string, value json.RawMessage) error) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("not a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return errors.New("object key is not a string")
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		if err := fn(key, v); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token()
+	return err
+}
+
+// Outcome classifies a finished prompt from its history: success, error (with the node's
+// exception) or interrupted. A missing status block counts as success.
+func (h *HistoryEntry) Outcome() Outcome {
+	return h.outcome("")
+}
+
+// outcome classifies, falling back to what the WebSocket said when history has no status.
+func (h *HistoryEntry) outcome(observed Status) Outcome {
+	o := Outcome{PromptID: h.PromptID, Images: h.Images, History: h}
+	switch {
+	case h.Status == nil:
+		o.Status = observed
+		if o.Status == "" {
+			o.Status = StatusSuccess
+		}
+	case h.Status.StatusStr == "success" || h.Status.Completed:
+		o.Status = StatusSuccess
+	default:
+		o.Status = StatusError
+	}
+	if h.Status == nil {
+		return o
+	}
+	// Errors and interrupts both read "error": the last message tells them apart.
+	for i := len(h.Status.Messages) - 1; i >= 0; i-- {
+		m := h.Status.Messages[i]
+		switch m.Type {
+		case "execution_error":
+			ev, err := decodeExecutionError(m.Data)
+			if err == nil {
+				o.Error = &ev
+			}
+			if o.Status != StatusSuccess {
+				o.Status = StatusError
+			}
+			return o
+		case "execution_interrupted":
+			ev, err := decodeExecutionInterrupted(m.Data)
+			if err == nil {
+				o.Interrupted = &ev
+			}
+			o.Status = StatusInterrupted
+			return o
+		case "execution_success":
+			return o
+		}
+	}
+	return o
+}
