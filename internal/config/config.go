@@ -25,7 +25,7 @@ type Discord struct {
 	GuildIDs   []string `yaml:"guild_ids" doc:"register commands in these guilds only (instant); empty: global"`
 	APIURL     string   `yaml:"api_url" doc:"REST base URL; point at a fake Discord for testing"`
 	GatewayURL string   `yaml:"gateway_url" doc:"gateway WebSocket URL; empty: ask the REST API"`
-	DMPolicy   string   `yaml:"dm_policy" doc:"who may use the bot in DMs: owners, everyone or nobody"`
+	DMPolicy   string   `yaml:"dm_policy" doc:"who may use the bot in DMs: owners, admins, generators (of a shared server), everyone or nobody"`
 }
 
 // ComfyUI lists the ComfyUI servers jobs run on.

@@ -43,7 +43,7 @@ func (c Config) validateDiscord(ps *Problems) {
 	if c.Discord.GatewayURL != "" {
 		urlWithScheme(ps, "discord.gateway_url", c.Discord.GatewayURL, "ws", "wss")
 	}
-	oneOf(ps, "discord.dm_policy", c.Discord.DMPolicy, "owners", "everyone", "nobody")
+	oneOf(ps, "discord.dm_policy", c.Discord.DMPolicy, "owners", "admins", "generators", "everyone", "nobody")
 }
 
 func (c Config) validateComfyUI(ps *Problems) {
