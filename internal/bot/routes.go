@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -33,6 +35,9 @@ type route struct {
 	run     func(c *call) error
 	// complete answers autocomplete on the same command path.
 	complete func(c *call) error
+	// submit handles the modal a button of this route opened (modals reuse
+	// the button's custom id).
+	submit func(c *call) error
 }
 
 // routes is the one route table of the bot.
@@ -42,7 +47,14 @@ func (b *Bot) routes() []route {
 	rs = append(rs, b.queueRoutes()...)
 	rs = append(rs, b.adminRoutes()...)
 	rs = append(rs, b.adminConfigRoutes()...)
-	rs = append(rs, b.pendingRoutes()...)
+	rs = append(rs, b.templateRoutes()...)
+	rs = append(rs, b.historyRoutes()...)
+	rs = append(rs, b.resultRoutes()...)
+	// The mux matches path prefixes in order: longer patterns go first, so
+	// /admin/clear/{guild}/confirm is not taken for /admin/clear.
+	slices.SortStableFunc(rs, func(a, b route) int {
+		return strings.Count(b.pattern, "/") - strings.Count(a.pattern, "/")
+	})
 	return rs
 }
 
@@ -73,7 +85,11 @@ func (b *Bot) serve(r route) handler.InteractionHandler {
 		if e.Type() == discord.InteractionTypeAutocomplete {
 			return b.completeRoute(c, r)
 		}
-		if r.ack == ackDefer {
+		run, mode := r.run, r.ack
+		if e.Type() == discord.InteractionTypeModalSubmit && r.submit != nil {
+			run, mode = r.submit, ackDefer
+		}
+		if mode == ackDefer {
 			if err := c.deferReply(); err != nil {
 				b.log.Warn("acknowledge failed", "route", r.pattern, "err", err)
 				return nil
@@ -82,7 +98,7 @@ func (b *Bot) serve(r route) handler.InteractionHandler {
 		b.metrics.ackLatency.Observe(b.now().Sub(start).Seconds())
 		err := b.authorize(c, r.perm)
 		if err == nil {
-			err = r.run(c)
+			err = run(c)
 		}
 		if err != nil {
 			b.fail(c, r.pattern, err)

@@ -274,3 +274,9 @@ func (m *Manager) completed(ctx context.Context, job model.Job) {
 	}
 	m.changed(ctx, done)
 }
+
+// Images downloads a job's images again from the backend that made them,
+// for as long as ComfyUI still has them.
+func (m *Manager) Images(ctx context.Context, job model.Job) ([]Image, error) {
+	return m.fetch(ctx, m.backend(job.Backend), job.Images)
+}

@@ -1,0 +1,175 @@
+package bot
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/disgoorg/disgo/discord"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+func (b *Bot) historyRoutes() []route {
+	return []route{
+		{pattern: "/history/list", perm: permission.PathHistoryList, run: b.historyList},
+		{pattern: "/history/view", perm: permission.PathHistoryView, run: b.historyView},
+		{pattern: "/history/rerun", perm: permission.PathHistoryRerun, run: b.historyRerun},
+		{pattern: render.HistoryPagePattern, perm: permission.PathHistoryPage, ack: ackSelf, run: b.historyPageButton},
+	}
+}
+
+func (b *Bot) historyList(c *call) error {
+	d := c.slash()
+	ref := render.HistoryRef{Owner: c.userID(), Page: 1}
+	if s := d.String("status"); s != "" && s != "all" {
+		st, err := model.ParseJobStatus(s)
+		if err != nil {
+			return err
+		}
+		ref.Status = st
+	}
+	if u, ok := d.OptUser("user"); ok && u.ID.String() != c.userID() {
+		if c.level < model.LevelAdmin {
+			return model.Errorf(model.CodeForbidden, "Only admins may list another member's jobs; `/history list` shows yours.")
+		}
+		ref.FilterUser = u.ID.String()
+	}
+	page, err := b.historyPage(c, ref)
+	if err != nil {
+		return err
+	}
+	return c.reply(page.Create())
+}
+
+// historyPage reads one page of the jobs a ref selects, in this server.
+func (b *Bot) historyPage(c *call, ref render.HistoryRef) (render.Message, error) {
+	f := store.JobFilter{UserID: ref.Owner, GuildID: c.guildID()}
+	if ref.FilterUser != "" {
+		f.UserID = ref.FilterUser
+	}
+	if ref.Status != "" {
+		f.Statuses = []model.JobStatus{ref.Status}
+	} else {
+		f.Statuses = model.FinalStatuses()
+	}
+	total, err := b.store.CountJobs(c.ctx, f)
+	if err != nil {
+		return render.Message{}, err
+	}
+	ref.Page = min(max(ref.Page, 1), render.Pages(total))
+	f.Limit, f.Offset = render.HistoryPageSize, (ref.Page-1)*render.HistoryPageSize
+	jobs, err := b.store.ListJobs(c.ctx, f)
+	if err != nil {
+		return render.Message{}, err
+	}
+	return render.History(render.HistoryPage{Ref: ref, Jobs: jobs, Total: total}), nil
+}
+
+// historyPageButton turns the page in place; only the one who listed may.
+func (b *Bot) historyPageButton(c *call) error {
+	ref, err := render.ParseHistoryPage(c.component().Data.CustomID())
+	if err != nil {
+		return model.Errorf(model.CodeInvalid, "This button is broken; run /history list again.")
+	}
+	if ref.Owner != c.userID() {
+		return model.Errorf(model.CodeForbidden, "These pages belong to %s; run /history list for yours.", render.Mention(ref.Owner))
+	}
+	if ref.FilterUser != "" && c.level < model.LevelAdmin {
+		return model.Errorf(model.CodeForbidden, "Only admins may list another member's jobs.")
+	}
+	page, err := b.historyPage(c, ref)
+	if err != nil {
+		return err
+	}
+	c.answered = true
+	return c.e.UpdateMessage(page.Update(), c.opts())
+}
+
+func (b *Bot) historyView(c *call) error {
+	job, err := b.visibleJob(c, int64(c.slash().Int("id")))
+	if err != nil {
+		return err
+	}
+	msg := render.JobInfo(job, c.userID(), b.now()).Create()
+	recs, err := b.store.Deliveries(c.ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	var urls []string
+	for _, r := range recs {
+		urls = append(urls, r.AttachmentURLs...)
+	}
+	if len(urls) == 0 && len(job.Images) > 0 {
+		// Not delivered (or delivered elsewhere): ComfyUI may still have them.
+		if imgs, err := b.jobs.Images(c.ctx, job); err == nil {
+			for i, img := range imgs[:min(len(imgs), 10)] {
+				name := "job" + strconv.FormatInt(job.ID, 10) + "_" + strconv.Itoa(i+1) + "." + extOf(img.Format)
+				msg.Files = append(msg.Files, discord.NewFile(name, "", bytes.NewReader(img.Data)))
+			}
+		}
+	}
+	if len(urls) > 0 && len(msg.Embeds) > 0 {
+		msg.Embeds[0].Image = &discord.EmbedResource{URL: urls[0]}
+	}
+	return c.reply(msg)
+}
+
+func (b *Bot) historyRerun(c *call) error {
+	d := c.slash()
+	job, err := b.reusableJob(c, int64(d.Int("id")))
+	if err != nil {
+		return err
+	}
+	in := inputFromJob(job)
+	if v, ok := d.OptInt("seed"); ok {
+		s := uint64(v)
+		in.Params.Seed = &s
+	}
+	if v, ok := d.OptString("prompt"); ok {
+		in.Prompt = v
+	}
+	in.Delivery = model.Delivery(d.String("delivery"))
+	return b.submit(c, in)
+}
+
+// inputFromJob repeats a job's settings, with a new random seed.
+func inputFromJob(j model.Job) genInput {
+	p := j.Params
+	p.Seed = nil
+	p.Prompt, p.Negative, p.Workflow = "", "", ""
+	return genInput{Prompt: j.Params.Prompt, Negative: j.Params.Negative, Workflow: j.WorkflowName, Params: p, Delivery: j.Delivery}
+}
+
+// visibleJob is a job the caller may look at: from this server (or their
+// own), and not another member's private DM job.
+func (b *Bot) visibleJob(c *call, id int64) (model.Job, error) {
+	job, err := b.store.Job(c.ctx, id)
+	if err != nil {
+		return model.Job{}, err
+	}
+	if job.UserID != c.userID() {
+		if job.GuildID == "" || job.GuildID != c.guildID() {
+			return model.Job{}, model.Errorf(model.CodeNotFound, "There is no job #%d here.", id)
+		}
+		if job.Delivery == model.DeliveryDM {
+			return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d was delivered privately; only its owner can see it.", id)
+		}
+	}
+	return job, nil
+}
+
+// reusableJob is a job the caller may run again: their own, or, for
+// admins, another member's public one.
+func (b *Bot) reusableJob(c *call, id int64) (model.Job, error) {
+	job, err := b.visibleJob(c, id)
+	if err != nil {
+		return model.Job{}, err
+	}
+	if job.UserID != c.userID() && c.level < model.LevelAdmin {
+		return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d belongs to %s; only admins may re-run other members' jobs.", id, render.Mention(job.UserID))
+	}
+	return job, nil
+}
