@@ -294,7 +294,6 @@ func asQueueFull(err error, target **model.QueueFullError) bool {
 	return ok
 }
 
-
 func TestRestartOfTheBotWhileRunningFollowsTheJob(t *testing.T) {
 	h := newHarness(t)
 	fake := h.fakes[0]
