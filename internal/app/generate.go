@@ -45,6 +45,7 @@ func generateCommand() *command {
 	o := &generateOpts{now: time.Now, rand: rand.Uint64}
 	return &command{
 		name:    "generate",
+		args:    "--prompt TEXT",
 		summary: "run one generation on ComfyUI without Discord and save the images",
 		help: `Builds the workflow with the given parameters, checks it against the server's
 /object_info, submits it and shows progress, then downloads every output image
@@ -54,9 +55,9 @@ path to an API-format JSON file (its NAME.yaml sidecar is read too). Without
 is used. Ctrl-C interrupts the prompt. Exit 0 ok, 1 when ComfyUI fails or is
 unreachable, 2 when the workflow or the parameters do not fit.`,
 		flags: func(fs *flag.FlagSet, _ *cli) {
-			fs.Func("prompt", "the positive prompt (required)", func(s string) error { o.params.Prompt = &s; return nil })
-			fs.Func("negative", "the negative prompt", func(s string) error { o.params.Negative = &s; return nil })
-			fs.Func("seed", "the seed (default: random)", func(s string) error {
+			fs.Func("prompt", "`TEXT` of the positive prompt (required)", func(s string) error { o.params.Prompt = &s; return nil })
+			fs.Func("negative", "`TEXT` of the negative prompt", func(s string) error { o.params.Negative = &s; return nil })
+			fs.Func("seed", "the `seed` (default: the sidecar's, else random)", func(s string) error {
 				v, err := strconv.ParseUint(s, 10, 64)
 				if err != nil {
 					return errors.New("must be a whole number from 0 to 18446744073709551615")
@@ -64,8 +65,8 @@ unreachable, 2 when the workflow or the parameters do not fit.`,
 				o.params.Seed = &v
 				return nil
 			})
-			fs.Func("steps", "sampler steps", intFlag(&o.params.Steps))
-			fs.Func("cfg", "CFG scale (guidance for Flux)", func(s string) error {
+			fs.Func("steps", "sampler `steps`", intFlag(&o.params.Steps))
+			fs.Func("cfg", "CFG `scale` (guidance for Flux)", func(s string) error {
 				v, err := strconv.ParseFloat(s, 64)
 				if err != nil {
 					return errors.New("must be a number")
@@ -73,11 +74,11 @@ unreachable, 2 when the workflow or the parameters do not fit.`,
 				o.params.CFG = &v
 				return nil
 			})
-			fs.Func("width", "image width in pixels", intFlag(&o.params.Width))
-			fs.Func("height", "image height in pixels", intFlag(&o.params.Height))
-			fs.StringVar(&o.workflow, "workflow", "", "library name or path of an API-format workflow (default: the default workflow)")
-			fs.StringVar(&o.comfyURL, "comfyui", "", "ComfyUI base URL (default: comfyui.url, or the first of comfyui.backends)")
-			fs.StringVar(&o.out, "out", "outputs", "folder the images are written to (created when missing)")
+			fs.Func("width", "image width in `pixels`", intFlag(&o.params.Width))
+			fs.Func("height", "image height in `pixels`", intFlag(&o.params.Height))
+			fs.StringVar(&o.workflow, "workflow", "", "library `NAME or PATH` of an API-format workflow (default: the default workflow)")
+			fs.StringVar(&o.comfyURL, "comfyui", "", "ComfyUI base `URL` (default: comfyui.url, or the first of comfyui.backends)")
+			fs.StringVar(&o.out, "out", "outputs", "`folder` the images are written to (created when missing)")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object (progress goes to stderr)")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error { return runGenerate(ctx, c, o, args) },
@@ -160,14 +161,19 @@ func runGenerate(ctx context.Context, c *cli, o *generateOpts, args []string) er
 
 // generateBackend is the backend to use: the first configured one, or --comfyui.
 func generateBackend(cfg config.Config, override string) (config.Backend, error) {
-	b := cfg.EffectiveBackends()[0]
+	backends := cfg.EffectiveBackends()
 	if override == "" {
-		return b, nil
+		return backends[0], nil
 	}
 	if err := checkBaseURL(override); err != nil {
-		return b, usageErrorf("generate", "--comfyui: %v", err)
+		return config.Backend{}, usageErrorf("generate", "--comfyui: %v", err)
 	}
-	// Headers of a configured backend are its credentials: they do not go to another server.
+	// A configured backend's headers are its credentials: they go to that server only.
+	for _, b := range backends {
+		if strings.TrimRight(b.URL, "/") == strings.TrimRight(override, "/") {
+			return b, nil
+		}
+	}
 	return config.Backend{Name: "cli", URL: override}, nil
 }
 
@@ -240,40 +246,16 @@ func waitConnected(ctx context.Context, h healthWatcher, url string, timeout tim
 }
 
 func (g *generation) run(ctx context.Context, entry *workflow.Entry) error {
-	raw, err := g.client.ObjectInfo(ctx)
+	w, seed, err := g.prepare(ctx, entry)
 	if err != nil {
 		return err
-	}
-	if g.info, err = workflow.ParseObjectInfo(raw); err != nil {
-		return fmt.Errorf("ComfyUI at %s: %w", g.client.URL(), err)
-	}
-	params, seed, err := g.params(entry)
-	if err != nil {
-		return err
-	}
-	w, err := g.build(entry, params)
-	if err != nil {
-		return err
-	}
-	prompt, err := w.Encode()
-	if err != nil {
-		return fmt.Errorf("encode workflow: %w", err)
 	}
 	start := g.o.now()
-	tr := g.client.Track(comfy.NewPromptID())
-	defer tr.Close()
-	sub, err := g.client.Submit(ctx, prompt, tr.PromptID(), nil)
-	var refused *comfy.ValidationError
-	if errors.As(err, &refused) {
-		return &configError{err: fmt.Errorf("ComfyUI at %s refused the workflow: %w", g.client.URL(), err)}
-	}
+	tr, err := g.submit(ctx, w, seed)
 	if err != nil {
 		return err
 	}
-	for _, warn := range sub.Warnings {
-		g.log.Warn("an output will be missing: " + warn.Error())
-	}
-	g.progressf("prompt %s queued on %s%s\n", sub.PromptID, g.client.URL(), seedNote(seed))
+	defer tr.Close()
 	outcome, err := g.follow(ctx, tr, w)
 	if err != nil {
 		return err
@@ -282,13 +264,62 @@ func (g *generation) run(ctx context.Context, entry *workflow.Entry) error {
 	if err != nil {
 		return err
 	}
-	rep := generateReport{PromptID: sub.PromptID, Seed: seed, Params: usedParams(w, entry.Bindings),
+	rep := generateReport{PromptID: outcome.PromptID, Seed: seed, Params: usedParams(w, entry.Bindings),
 		Images: images, DurationMS: g.o.now().Sub(start).Milliseconds()}
 	if g.o.json {
 		return g.c.printJSON(rep)
 	}
 	g.printResult(rep)
 	return nil
+}
+
+// prepare reads the server's node catalogue and builds the graph to submit.
+func (g *generation) prepare(ctx context.Context, entry *workflow.Entry) (*workflow.Workflow, *uint64, error) {
+	raw, err := g.client.ObjectInfo(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.info, err = workflow.ParseObjectInfo(raw); err != nil {
+		return nil, nil, fmt.Errorf("ComfyUI at %s: %w", g.client.URL(), err)
+	}
+	params, seed, err := g.params(entry)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := g.build(entry, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, seed, nil
+}
+
+// submit queues the graph under our own prompt id, tracked before it is sent so no event
+// is missed.
+func (g *generation) submit(ctx context.Context, w *workflow.Workflow, seed *uint64) (*comfy.Tracker, error) {
+	prompt, err := w.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("encode workflow: %w", err)
+	}
+	tr := g.client.Track(comfy.NewPromptID())
+	sub, err := g.client.Submit(ctx, prompt, tr.PromptID(), nil)
+	if err != nil {
+		tr.Close()
+	}
+	var refused *comfy.ValidationError
+	switch {
+	case errors.As(err, &refused):
+		return nil, &configError{err: fmt.Errorf("ComfyUI at %s refused the workflow: %w", g.client.URL(), err)}
+	case err != nil && ctx.Err() != nil:
+		// Cancelled mid-request: ComfyUI may have queued the prompt all the same.
+		return nil, g.interrupt(ctx, tr.PromptID())
+	case err != nil:
+		return nil, err
+	}
+	for _, warn := range sub.Warnings {
+		g.log.Warn("an output will be missing: " + warn.Error())
+	}
+	g.progressf("prompt %s queued on %s%s\n", sub.PromptID, g.client.URL(), seedNote(seed))
+	return tr, nil
 }
 
 // params layers the command line over the workflow and picks the seed.
@@ -505,7 +536,11 @@ func (g *generation) printResult(rep generateReport) {
 }
 
 func duration(ms int64) time.Duration {
-	return (time.Duration(ms) * time.Millisecond).Round(100 * time.Millisecond)
+	d := time.Duration(ms) * time.Millisecond
+	if d < time.Second {
+		return d
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 // progressf writes a progress note where progress goes: stdout, or stderr under --json.

@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
 
@@ -318,11 +320,23 @@ func TestGenerateCancelInterruptsItsPrompt(t *testing.T) {
 
 // health is a connection that comes up when told to.
 type health struct {
+	mu      sync.Mutex
 	up      bool
 	changed chan struct{}
 }
 
-func (h *health) Health() (bool, <-chan struct{}) { return h.up, h.changed }
+func (h *health) Health() (bool, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.up, h.changed
+}
+
+func (h *health) comeUp() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.up = true
+	close(h.changed)
+}
 
 func TestWaitConnected(t *testing.T) {
 	cases := []struct {
@@ -338,10 +352,7 @@ func TestWaitConnected(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := &health{changed: make(chan struct{})}
 				if c.upAfter > 0 {
-					time.AfterFunc(c.upAfter, func() {
-						h.up = true
-						close(h.changed)
-					})
+					time.AfterFunc(c.upAfter, h.comeUp)
 				}
 				err := waitConnected(t.Context(), h, "http://comfy.test", 10*time.Second)
 				switch {
@@ -447,5 +458,32 @@ func TestWriteNewNeverOverwrites(t *testing.T) {
 	}
 	if _, err := writeNew(filepath.Join(dir, "missing"), "x.png", nil); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a missing folder must fail, got %v", err)
+	}
+}
+
+func TestGenerateBackendKeepsCredentialsForTheirServerOnly(t *testing.T) {
+	cfg := config.Default()
+	cfg.ComfyUI.Backends = []config.Backend{
+		{Name: "gpu1", URL: "http://gpu1:8188"},
+		{Name: "gpu2", URL: "https://gpu2.example/comfy/", Headers: map[string]config.Secret{"Authorization": "Bearer x"}},
+	}
+	cases := []struct {
+		name, override, wantName string
+		wantHeaders              bool
+	}{
+		{"no override: the first backend", "", "gpu1", false},
+		{"a configured backend's URL", "https://gpu2.example/comfy", "gpu2", true},
+		{"another server", "https://elsewhere.example/comfy", "cli", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := generateBackend(cfg, c.override)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Name != c.wantName || (len(b.Headers) > 0) != c.wantHeaders {
+				t.Fatalf("got %s with headers %v", b.Name, b.Headers)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ type inspectOpts struct {
 }
 
 func (o *inspectOpts) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.comfyURL, "comfyui", "", "also validate against this ComfyUI's /object_info (base URL)")
+	fs.StringVar(&o.comfyURL, "comfyui", "", "also validate against the /object_info of the ComfyUI at `URL`")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 }
 

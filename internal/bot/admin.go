@@ -61,17 +61,7 @@ func (b *Bot) adminRoles(c *call) error {
 	if err != nil {
 		return err
 	}
-	desc := "No roles are mapped: every member is a **user** (may look at the queue and their history).\n" +
-		"Map roles with `/admin setroles generator:@Role admin:@Role`."
-	if len(mappings) > 0 {
-		var lines []string
-		for _, m := range mappings {
-			lines = append(lines, fmt.Sprintf("<@&%s> → **%s**", m.RoleID, m.Level))
-		}
-		desc = strings.Join(lines, "\n")
-	}
-	desc += "\n\nThe server owner and members with Administrator or Manage Server are always **admin**."
-	return c.reply(discord.MessageCreate{Embeds: []discord.Embed{{Title: "Role mappings", Description: desc, Color: colorInfo}}})
+	return c.reply(render.AdminRoles(mappings).Create())
 }
 
 func (b *Bot) adminStatus(c *call) error {
@@ -91,7 +81,4 @@ func (b *Bot) adminStatus(c *call) error {
 	return c.reply(render.AdminStatus(st).Create())
 }
 
-const (
-	colorOK   = 0x2ECC71
-	colorInfo = 0x3498DB
-)
+const colorOK = 0x2ECC71

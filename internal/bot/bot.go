@@ -144,7 +144,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	if err := b.client.OpenGateway(ctx); err != nil {
 		return fmt.Errorf("open Discord gateway: %w", err)
 	}
-	changed, err := syncCommands(ctx, b.client.Rest, b.client.ApplicationID, Commands(b.limits), b.guildIDs)
+	changed, err := syncCommands(ctx, b.client.Rest, b.client.ApplicationID, Commands(b.limits), b.guildIDs, b.log)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,12 @@ const defaultUploadLimit = 10 << 20
 // after it is posted, and posted with a nonce Discord enforces, so a crash
 // between the two repeats nothing.
 func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.Image) error {
+	return s.deliver(ctx, job, images, false)
+}
+
+// deliver posts the parts not yet delivered; inChannel forces the job's
+// channel, after the owner's DMs turned out to be closed.
+func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.Image, inChannel bool) error {
 	b := s.b
 	done, err := b.store.Deliveries(ctx, job.ID)
 	if err != nil {
@@ -40,7 +46,7 @@ func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.
 		fits = append(fits, f)
 	}
 	parts := packParts(fits, limit)
-	channel, notes, err := b.deliveryChannel(ctx, job)
+	channel, notes, err := b.deliveryChannel(ctx, job, inChannel)
 	if err != nil {
 		return err
 	}
@@ -71,6 +77,10 @@ func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.
 		msg.Nonce = "job" + strconv.FormatInt(job.ID, 10) + "p" + strconv.Itoa(i)
 		msg.EnforceNonce = true
 		posted, err := b.client.Rest.CreateMessage(channel, msg, rest.WithCtx(ctx))
+		if closedDMs(err) && !inChannel && job.GuildID != "" {
+			b.log.Info("DMs closed; delivering in the channel", "job_id", job.ID, "user_id", job.UserID)
+			return s.deliver(ctx, job, images, true)
+		}
 		if err != nil {
 			return fmt.Errorf("post result part %d of job %d: %w", i+1, job.ID, err)
 		}
@@ -86,23 +96,30 @@ func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.
 	return nil
 }
 
+// closedDMsNote tells a user why a DM result landed in the channel.
+const closedDMsNote = "Your DMs are closed, so the result is posted here. Allow direct messages from server members to get results privately."
+
 // deliveryChannel is where the job's results go: its channel, or the owner's
-// DMs; closed DMs fall back to the channel with a mention and a note.
-func (b *Bot) deliveryChannel(ctx context.Context, job model.Job) (snowflake.ID, []string, error) {
-	if job.Delivery == model.DeliveryDM || job.GuildID == "" {
+// DMs (always, for a job asked in a DM). When DMs are closed, or inChannel
+// says they turned out to be, a server job goes to its channel with a note.
+func (b *Bot) deliveryChannel(ctx context.Context, job model.Job, inChannel bool) (snowflake.ID, []string, error) {
+	wantDM := job.Delivery == model.DeliveryDM || job.GuildID == ""
+	if wantDM && !inChannel {
 		ch, err := b.dmChannel(ctx, job.UserID)
-		if err == nil {
-			return ch, nil, nil
+		if !closedDMs(err) || job.GuildID == "" {
+			return ch, nil, err
 		}
-		if !rest.IsJSONErrorCode(err, rest.JSONErrorCodeCannotSendMessagesToThisUser) || job.GuildID == "" {
-			return 0, nil, err
-		}
-		b.log.Info("DMs closed; delivering in the channel", "job_id", job.ID, "user_id", job.UserID)
-		ch, perr := snowflake.Parse(job.ChannelID)
-		return ch, []string{"Your DMs are closed, so the result is posted here. Allow DMs from server members to get results privately."}, perr
+	}
+	var notes []string
+	if wantDM {
+		notes = []string{closedDMsNote}
 	}
 	ch, err := snowflake.Parse(job.ChannelID)
-	return ch, nil, err
+	return ch, notes, err
+}
+
+func closedDMs(err error) bool {
+	return rest.IsJSONErrorCode(err, rest.JSONErrorCodeCannotSendMessagesToThisUser)
 }
 
 func (b *Bot) dmChannel(ctx context.Context, userID string) (snowflake.ID, error) {

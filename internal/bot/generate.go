@@ -79,7 +79,24 @@ func (b *Bot) submit(c *call, in genInput) error {
 		return err
 	}
 	b.rememberUploadLimit(job.ID, c.e.AttachmentSizeLimit())
-	return c.reply(queuedReply(job, upd))
+	reply := queuedReply(job, upd)
+	if down := b.offlineBackends(); down != "" {
+		reply.Embeds = render.ComfyOffline(down).Create().Embeds
+		reply.Content += "\nIt stays in line and starts when ComfyUI is back."
+	}
+	return c.reply(reply)
+}
+
+// offlineBackends names the backends when none of them can take jobs.
+func (b *Bot) offlineBackends() string {
+	var names []string
+	for _, be := range b.jobs.Backends() {
+		if be.Up {
+			return ""
+		}
+		names = append(names, be.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // resolve layers server defaults < user preferences < template < options
@@ -195,14 +212,23 @@ func (b *Bot) announcer(c *call) func(ctx context.Context, job model.Job, upd jo
 				channel = dm
 			}
 		}
-		job.StatusChannelID = channel.String()
-		view := b.statusView(ctx, jobs.Update{Job: job, Position: upd.Position, QueueLength: upd.QueueLength, ETA: upd.ETA})
-		msg, err := b.client.Rest.CreateMessage(channel, render.Status(job, view).Create(), rest.WithCtx(ctx))
+		msg, err := b.postStatus(ctx, job, upd, channel)
+		if closedDMs(err) && channel.String() != job.ChannelID {
+			channel, _ = snowflake.Parse(job.ChannelID)
+			msg, err = b.postStatus(ctx, job, upd, channel)
+		}
 		if err != nil {
 			return "", "", fmt.Errorf("post status message: %w", err)
 		}
 		return channel.String(), msg.ID.String(), nil
 	}
+}
+
+// postStatus posts a job's first status message in channel.
+func (b *Bot) postStatus(ctx context.Context, job model.Job, upd jobs.Update, channel snowflake.ID) (*discord.Message, error) {
+	job.StatusChannelID = channel.String()
+	view := b.statusView(ctx, jobs.Update{Job: job, Position: upd.Position, QueueLength: upd.QueueLength, ETA: upd.ETA})
+	return b.client.Rest.CreateMessage(channel, render.Status(job, view).Create(), rest.WithCtx(ctx))
 }
 
 func (b *Bot) rememberUploadLimit(jobID int64, limit int) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
 )
 
 // ack says how a route acknowledges Discord before doing any work.
@@ -166,53 +167,19 @@ func (r *refusal) Error() string { return "permission denied: " + r.decision.Rea
 // domain errors say what to do; anything else is logged in full and the
 // user gets a short apology with a reference.
 func (b *Bot) fail(c *call, routePattern string, err error) {
-	var msg discord.MessageCreate
+	var msg render.Message
 	var ref *refusal
 	switch {
 	case errors.As(err, &ref):
-		msg = errorReply("Not allowed", ref.decision.Message())
+		msg = render.Refusal(ref.decision)
 	case userFacing(err):
-		msg = errorReply(titleFor(model.ErrorCodeOf(err)), model.ErrorMessageOf(err))
+		msg = render.FromError(err)
 	default:
 		id := c.e.ID().String()
 		b.log.Error("interaction failed", "route", routePattern, "user_id", c.userID(), "interaction_id", id, "err", err)
-		msg = errorReply("Something went wrong", "The bot hit an internal error and logged it (reference "+id+"). Try again in a moment.")
+		msg = render.UserError("Something went wrong", "The bot hit an internal error and logged it (reference "+id+").", "Try again in a moment.")
 	}
-	if rerr := c.reply(msg); rerr != nil {
+	if rerr := c.reply(msg.Create()); rerr != nil {
 		b.log.Warn("could not tell the user about an error", "route", routePattern, "err", rerr, slog.String("cause", err.Error()))
 	}
-}
-
-func titleFor(code model.ErrorCode) string {
-	switch code {
-	case model.CodeNotFound:
-		return "Not found"
-	case model.CodeQueueFull:
-		return "Queue full"
-	case model.CodeInvalid:
-		return "Check your input"
-	case model.CodeForbidden:
-		return "Not allowed"
-	case model.CodeUnavailable:
-		return "Unavailable"
-	case model.CodeConflict:
-		return "Already done"
-	}
-	return "Error"
-}
-
-// errorReply is a private red embed.
-func errorReply(title, detail string) discord.MessageCreate {
-	return discord.MessageCreate{
-		Embeds: []discord.Embed{{Title: title, Description: truncate(detail, 4000), Color: 0xE74C3C}},
-		Flags:  discord.MessageFlagEphemeral,
-	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 
 	"github.com/disgoorg/disgo/discord"
@@ -60,7 +61,7 @@ func shapesOf(v any) ([]commandShape, error) {
 
 // syncCommands registers the command tree globally, or in each of guildIDs,
 // but only where Discord's copy differs: registering costs a daily quota.
-func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, cmds []discord.ApplicationCommandCreate, guildIDs []snowflake.ID) (changed int, err error) {
+func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, cmds []discord.ApplicationCommandCreate, guildIDs []snowflake.ID, log *slog.Logger) (changed int, err error) {
 	want, err := shapesOf(cmds)
 	if err != nil {
 		return 0, fmt.Errorf("encode commands: %w", err)
@@ -83,8 +84,17 @@ func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, 
 		if err != nil {
 			return changed, fmt.Errorf("decode registered commands: %w", err)
 		}
+		want := want
+		if g != 0 {
+			// Contexts apply to global commands only; Discord returns none
+			// for guild commands.
+			want, haveShapes = withoutContexts(want), withoutContexts(haveShapes)
+		}
 		if reflect.DeepEqual(haveShapes, want) {
 			continue
+		}
+		if log != nil {
+			log.Info("command tree changed; registering", "guild_id", g.String(), "changed", changedCommands(haveShapes, want))
 		}
 		if g == 0 {
 			_, err = r.SetGlobalCommands(appID, cmds, rest.WithCtx(ctx))
@@ -97,4 +107,30 @@ func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, 
 		changed++
 	}
 	return changed, nil
+}
+
+// changedCommands names the commands that differ, for the log.
+func changedCommands(have, want []commandShape) []string {
+	byName := map[string]commandShape{}
+	for _, c := range have {
+		byName[c.Name] = c
+	}
+	var out []string
+	for _, c := range want {
+		if h, ok := byName[c.Name]; !ok || !reflect.DeepEqual(h, c) {
+			hj, _ := json.Marshal(h)
+			cj, _ := json.Marshal(c)
+			out = append(out, c.Name+": have "+string(hj)+" want "+string(cj))
+		}
+	}
+	return out
+}
+
+func withoutContexts(shapes []commandShape) []commandShape {
+	out := make([]commandShape, len(shapes))
+	for i, s := range shapes {
+		s.Contexts = nil
+		out[i] = s
+	}
+	return out
 }

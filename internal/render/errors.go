@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/disgoorg/disgo/discord"
 
@@ -65,7 +66,9 @@ func Refusal(d permission.Decision) Message {
 }
 
 // FromError is the reply for an error from any layer: its user-safe
-// message, never the internal detail.
+// message, never the internal detail. Domain messages are written by the
+// bot as markdown (options in backticks, mentions of job owners), so they
+// are shown as written; user text inside them is quoted where it appears.
 func FromError(err error) Message {
 	if q, ok := errors.AsType[*model.QueueFullError](err); ok {
 		return QueueFull(q.Active, q.Limit)
@@ -87,5 +90,11 @@ func FromError(err error) Message {
 	default:
 		title = "Something went wrong"
 	}
-	return UserError(title, Escape(model.ErrorMessageOf(err)), "")
+	return UserError(title, defuseMassMentions(model.ErrorMessageOf(err)), "")
 }
+
+// massMentions keeps @everyone and @here from reading as mentions (a zero
+// width space after the @) while the rest of a message stays markdown.
+var massMentions = strings.NewReplacer("@everyone", "@\u200beveryone", "@here", "@\u200bhere")
+
+func defuseMassMentions(s string) string { return massMentions.Replace(s) }

@@ -287,7 +287,8 @@ func TestFromError(t *testing.T) {
 		notWant string
 	}{
 		{"queue full", fmt.Errorf("enqueue: %w", &model.QueueFullError{Active: 3, Limit: 3}), "Your queue is full (3/3). Wait for a job to finish or cancel one with /queue cancel.", ""},
-		{"domain", fmt.Errorf("load: %w", model.Errorf(model.CodeNotFound, "no template is called %q", "x*y")), `no template is called "x\*y"`, ""},
+		{"domain markdown is kept", fmt.Errorf("load: %w", model.Errorf(model.CodeInvalid, "`steps` must be from 1 to 150")), "`steps` must be from 1 to 150", ""},
+		{"mass mentions are defused", model.Errorf(model.CodeNotFound, "no template is called %q", "@everyone"), "no template is called \"@\u200beveryone\"", ""},
 		{"internal", errors.New("sql: database is locked at /var/lib/bot.db"), "Something went wrong", "database"},
 	}
 	for _, tt := range tests {
