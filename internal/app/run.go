@@ -115,26 +115,30 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 	queueCtx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
 	queueDone := make(chan error, 1)
 	go func() { queueDone <- queue.Run(queueCtx) }()
-	defer func() {
-		stopQueue()
-		if err := <-queueDone; err != nil {
-			log.Error("queue stopped with an error", "err", err)
-		}
-	}()
-	if err := b.Start(ctx); err != nil {
-		b.Close(context.Background())
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
+	err = b.Start(ctx)
+	if err == nil {
+		log.Info("ready: serving Discord interactions")
+		<-ctx.Done()
+		log.Info("shutting down")
+	} else if ctx.Err() != nil {
+		err = nil
 	}
-	log.Info("ready: serving Discord interactions")
-	<-ctx.Done()
-	log.Info("shutting down")
+	// In order: no new interactions, no more queue work (its deliveries
+	// end), then handlers and edits drain and the client closes.
 	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	b.StopIntake(closeCtx)
+	stopQueue()
+	select {
+	case qerr := <-queueDone:
+		if qerr != nil {
+			log.Error("queue stopped with an error", "err", qerr)
+		}
+	case <-closeCtx.Done():
+		log.Warn("queue did not stop in time")
+	}
 	b.Close(closeCtx)
-	return nil
+	return err
 }
 
 // loadLibrary reads workflows.dir (when it exists) and defaults.workflow_path.

@@ -66,6 +66,7 @@ type Bot struct {
 	ctx      context.Context // the bot's lifetime; handlers derive theirs from it
 	ready    chan struct{}
 	board    *statusBoard
+	work     inflight
 
 	limitsMu     sync.Mutex
 	uploadLimits map[int64]int // job → the attachment_size_limit of its interaction
@@ -160,8 +161,18 @@ func (b *Bot) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects from the gateway.
+// StopIntake closes the gateway: no new interactions arrive. Work in
+// progress goes on until Close.
+func (b *Bot) StopIntake(ctx context.Context) {
+	if b.client.Gateway != nil {
+		b.client.Gateway.Close(ctx)
+	}
+}
+
+// Close waits for handlers and status edits in progress (their context is
+// the bot's, cancelled by now), then closes the client.
 func (b *Bot) Close(ctx context.Context) {
+	b.work.close(ctx)
 	b.client.Close(ctx)
 }
 

@@ -79,6 +79,10 @@ func (b *Bot) mux() *handler.Mux {
 // error into the user's reply. Nothing slow happens before the ack.
 func (b *Bot) serve(r route) handler.InteractionHandler {
 	return func(e *handler.InteractionEvent) error {
+		if !b.work.enter() {
+			return nil // shutting down
+		}
+		defer b.work.leave()
 		ctx, cancel := context.WithTimeout(b.ctx, 14*time.Minute)
 		defer cancel()
 		c := &call{ctx: ctx, b: b, e: e, vars: e.Vars}

@@ -39,16 +39,18 @@ func newStatusBoard(b *Bot, interval time.Duration) *statusBoard {
 
 // Changed implements jobs.Notifier: it never blocks.
 func (s *statusBoard) Changed(u jobs.Update) {
-	if u.Job.StatusMessageID == "" {
-		return // no status message (posting it failed): nothing to edit
-	}
 	s.mu.Lock()
 	m, ok := s.msgs[u.Job.ID]
 	if !ok {
+		if !s.b.work.enter() {
+			s.mu.Unlock()
+			return // shutting down: the next start shows the state
+		}
 		m = &statusMessage{}
 		m.c = newCoalescer(s.interval, func(ctx context.Context, u jobs.Update) error { return s.edit(ctx, m, u) })
 		s.msgs[u.Job.ID] = m
 		go func() {
+			defer s.b.work.leave()
 			m.c.Run(s.b.ctx)
 			s.mu.Lock()
 			delete(s.msgs, u.Job.ID)
@@ -62,6 +64,15 @@ func (s *statusBoard) Changed(u jobs.Update) {
 func (s *statusBoard) edit(ctx context.Context, m *statusMessage, u jobs.Update) error {
 	if m.gone {
 		return nil
+	}
+	if u.Job.StatusMessageID == "" {
+		// The dispatcher can take a job before its status message is
+		// recorded; the store has it by the time there is anything to edit.
+		j, err := s.b.store.Job(ctx, u.Job.ID)
+		if err != nil || j.StatusMessageID == "" {
+			return err // no status message (posting it failed): nothing to edit
+		}
+		u.Job.StatusChannelID, u.Job.StatusMessageID = j.StatusChannelID, j.StatusMessageID
 	}
 	channel, err1 := snowflake.Parse(u.Job.StatusChannelID)
 	msg, err2 := snowflake.Parse(u.Job.StatusMessageID)

@@ -1,0 +1,256 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+// world is the whole program, app.Run as main calls it, against a fake
+// Discord and a fake ComfyUI on loopback: what a user would live through.
+type world struct {
+	t       *testing.T
+	discord *discordtest.Server
+	comfy   []*comfytest.Server
+	guild   *discordtest.Guild
+	general *discordtest.Channel
+	genRole *discordtest.Role
+	env     map[string]string
+	dbURL   string
+
+	cancel context.CancelFunc
+	done   chan int
+	logs   *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type worldOpt func(*worldConfig)
+
+type worldConfig struct {
+	backends int
+	env      map[string]string
+	discord  []discordtest.Option
+}
+
+func withEnv(k, v string) worldOpt { return func(c *worldConfig) { c.env[k] = v } }
+func withBackendCount(n int) worldOpt {
+	return func(c *worldConfig) { c.backends = n }
+}
+func withDiscord(o ...discordtest.Option) worldOpt {
+	return func(c *worldConfig) { c.discord = append(c.discord, o...) }
+}
+
+func newWorld(t *testing.T, opts ...worldOpt) *world {
+	t.Helper()
+	cfg := worldConfig{backends: 1, env: map[string]string{}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	w := &world{t: t, discord: discordtest.New(t, cfg.discord...), logs: &lockedBuffer{}}
+	w.guild = w.discord.AddGuild("ComfyUI friends")
+	w.general = w.guild.AddChannel("general", false)
+	w.genRole = w.guild.AddRole("generator", 0)
+	var urls []string
+	for i := range cfg.backends {
+		f := comfytest.New(t)
+		w.comfy = append(w.comfy, f)
+		urls = append(urls, fmt.Sprintf("gpu%d=%s", i+1, f.URL()))
+	}
+	w.dbURL = "sqlite:" + filepath.Join(dir, "bot.db")
+	w.env = map[string]string{
+		"DISCORDBOT_DISCORD_TOKEN":                     w.discord.Token(),
+		"DISCORDBOT_DISCORD_API_URL":                   w.discord.APIURL(),
+		"DISCORDBOT_DISCORD_GUILD_IDS":                 w.guild.ID.String(),
+		"DISCORDBOT_COMFYUI_BACKENDS":                  strings.Join(urls, ","),
+		"DISCORDBOT_DATABASE_URL":                      w.dbURL,
+		"DISCORDBOT_HTTP_LISTEN":                       "127.0.0.1:0",
+		"DISCORDBOT_DEFAULTS_PROGRESS_UPDATE_INTERVAL": "1s",
+		"DISCORDBOT_LOG_LEVEL":                         "info",
+	}
+	for k, v := range cfg.env {
+		w.env[k] = v
+	}
+	w.start()
+	return w
+}
+
+// start runs the bot as `discordsend-bot run` would, and waits until it is
+// connected, has registered its commands and sees every backend.
+func (w *world) start() {
+	w.t.Helper()
+	readyBefore := strings.Count(w.logs.String(), "ready: serving Discord interactions")
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done = cancel, make(chan int, 1)
+	go func() {
+		w.done <- Run(ctx, []string{"run"}, func(k string) string { return w.env[k] }, strings.NewReader(""), w.logs, w.logs)
+	}()
+	w.t.Cleanup(w.stop)
+	w.eventually("the bot to register its commands and connect to ComfyUI", func() bool {
+		if len(w.discord.Commands(w.guild.ID)) == 0 {
+			return false
+		}
+		for _, f := range w.comfy {
+			if f.Connected() == 0 {
+				return false
+			}
+		}
+		return strings.Count(w.logs.String(), "ready: serving Discord interactions") > readyBefore
+	})
+}
+
+// stop shuts the bot down as SIGTERM would and checks it exits cleanly.
+func (w *world) stop() {
+	if w.cancel == nil {
+		return
+	}
+	w.cancel()
+	w.cancel = nil
+	select {
+	case code := <-w.done:
+		if code != 0 {
+			w.t.Errorf("the bot exited with %d; logs:\n%s", code, w.logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		var dump bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&dump, 1)
+		w.t.Errorf("the bot did not stop within 15 s; goroutines:\n%s", dump.String())
+	}
+}
+
+// restart is a bot restart: same database, same fakes.
+func (w *world) restart() {
+	w.t.Helper()
+	w.stop()
+	w.start()
+}
+
+// eventually waits for cond, watching the fake Discord's timeline.
+func (w *world) eventually(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.After(60 * time.Second)
+	poll := time.NewTicker(25 * time.Millisecond)
+	defer poll.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			w.saveLogs()
+			w.t.Fatalf("timed out waiting for %s; logs:\n%s", what, tail(w.logs.String(), 4000))
+		case <-poll.C:
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// member adds a guild member with roles.
+func (w *world) member(name string, roles ...*discordtest.Role) *discordtest.User {
+	u := w.discord.AddUser(name)
+	w.guild.AddMember(u, roles...)
+	return u
+}
+
+// slash runs a slash command as u in #general and returns the bot's final
+// answer to it (the deferred reply, once edited).
+func (w *world) slash(u *discordtest.User, path string, args ...discordtest.Arg) discordtest.Message {
+	w.t.Helper()
+	return w.answer(w.discord.SlashCommand(w.t.Context(), u, w.general, path, args...))
+}
+
+// answer waits for an interaction's response and, when it was deferred,
+// for the edit that replaces "thinking…".
+func (w *world) answer(ia *discordtest.Interaction) discordtest.Message {
+	w.t.Helper()
+	resp, err := ia.Wait(w.t.Context())
+	if err != nil {
+		w.t.Fatalf("interaction: %v; logs:\n%s", err, tail(w.logs.String(), 4000))
+	}
+	var msg discordtest.Message
+	w.eventually("the bot's answer", func() bool {
+		m, ok := ia.Original()
+		if ok && !m.Loading {
+			msg = m
+			return true
+		}
+		return resp.Type != discordtest.ResponseDeferredMessage && resp.Message != nil && func() bool { msg = *resp.Message; return true }()
+	})
+	return msg
+}
+
+// text is everything a message shows, for assertions.
+func text(m discordtest.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Content)
+	for _, e := range m.Embeds {
+		b.WriteString("\n" + e.Title + "\n" + e.Description)
+		for _, f := range e.Fields {
+			b.WriteString("\n" + f.Name + ": " + f.Value)
+		}
+		b.WriteString("\n" + e.Footer)
+	}
+	return b.String()
+}
+
+// openStore reads the bot's database, as an operator would.
+func (w *world) openStore() *store.Store {
+	w.t.Helper()
+	st, err := store.Open(w.t.Context(), w.dbURL)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// noViolations fails the test if any REST request broke Discord's rules.
+func (w *world) noViolations() {
+	w.t.Helper()
+	for _, v := range w.discord.Violations() {
+		w.t.Errorf("Discord contract violation: %s", v)
+	}
+}
+
+// saveLogs keeps the whole log of a failed run in the test's output
+// directory ($TMPDIR), since the failure message shows only its tail.
+func (w *world) saveLogs() {
+	f, err := os.CreateTemp("", "discordsend-e2e-*.log")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.WriteString(w.logs.String())
+	w.t.Logf("full log: %s", f.Name())
+}
