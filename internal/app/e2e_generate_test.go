@@ -1,3 +1,5 @@
+//go:build !race
+
 package app
 
 import (
@@ -217,4 +219,26 @@ func mustID(t *testing.T, s string) snowflake.ID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// A job that outlives its interaction token (15 minutes on Discord; 2 s
+// here) still gets its progress and its delivery: the status message and
+// the result are posted with the bot token.
+func TestLongJobOutlivesTheInteractionToken(t *testing.T) {
+	w := newWorld(t, withDiscord(discordtest.WithTokenTTL(2*time.Second)))
+	w.comfy[0].SetJobDuration(5 * time.Second)
+	alice := w.generator("alice")
+	asked := time.Now()
+	w.slash(alice, "generate", discordtest.StringArg("prompt", "a slow fox"))
+	res := w.result(w.general, 1)
+	expired := asked.Add(2 * time.Second)
+	if !res.T.After(expired) {
+		t.Fatalf("the result came at %v, before the token expired at %v: the test proves nothing", res.T, expired)
+	}
+	job := w.jobOf(1)
+	m, ok := w.discord.Message(w.general.ID, mustID(t, job.StatusMessageID))
+	if !ok || len(m.EditTimes) == 0 || !m.EditTimes[len(m.EditTimes)-1].After(expired) {
+		t.Fatalf("the status message should be edited after the token expired: %+v", m.EditTimes)
+	}
+	w.noViolations()
 }

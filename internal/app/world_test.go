@@ -1,3 +1,14 @@
+//go:build !race
+
+// The end-to-end tests start and stop a live disgo gateway, and disgo
+// v0.19.6 (pinned) shares fields between its own gateway goroutines without
+// synchronization: heartbeatCancel (written by the heartbeat goroutine, read
+// by Close) and LastSequenceReceived (written by the reader, read by the
+// heartbeat). The race detector reports those in disgo's code whenever a
+// bot is stopped, so these tests run in the plain `go test ./...` step of
+// CI; everything of ours that is concurrent (queue, coalescer, client,
+// store, fakes) is also tested under -race in its own package.
+
 package app
 
 import (
@@ -253,4 +264,83 @@ func (w *world) saveLogs() {
 	defer f.Close()
 	f.WriteString(w.logs.String())
 	w.t.Logf("full log: %s", f.Name())
+}
+
+// click makes u press the button labelled label on m and returns the bot's
+// answer: its private reply, or m as the bot changed it.
+func (w *world) click(u *discordtest.User, m discordtest.Message, label string) discordtest.Message {
+	w.t.Helper()
+	return w.answer(w.discord.ClickButton(w.t.Context(), u, m, buttonID(w.t, m, label)))
+}
+
+// openModal makes u press the button labelled label on m and returns the
+// modal the bot opened.
+func (w *world) openModal(u *discordtest.User, m discordtest.Message, label string) discordtest.Modal {
+	w.t.Helper()
+	resp, err := w.discord.ClickButton(w.t.Context(), u, m, buttonID(w.t, m, label)).Wait(w.t.Context())
+	if err != nil {
+		w.t.Fatalf("press %q: %v; logs:\n%s", label, err, tail(w.logs.String(), 3000))
+	}
+	if resp.Type != discordtest.ResponseModal || resp.Modal == nil {
+		w.t.Fatalf("pressing %q should open a modal, got response type %d: %+v", label, resp.Type, resp.Message)
+	}
+	return *resp.Modal
+}
+
+// submitModal makes u submit modal md in ch with values (by input custom
+// id; inputs left out keep their prefilled value) and returns the answer.
+func (w *world) submitModal(u *discordtest.User, ch *discordtest.Channel, md discordtest.Modal, values map[string]string) discordtest.Message {
+	w.t.Helper()
+	return w.answer(w.discord.SubmitModal(w.t.Context(), u, ch, md.CustomID, values))
+}
+
+// choices makes u type focused into an autocomplete option of the command
+// at path in #general and returns what the bot offered.
+func (w *world) choices(u *discordtest.User, path string, focused discordtest.Arg, args ...discordtest.Arg) []discordtest.Choice {
+	w.t.Helper()
+	resp, err := w.discord.Autocomplete(w.t.Context(), u, w.general, path, focused, args...).Wait(w.t.Context())
+	if err != nil {
+		w.t.Fatalf("autocomplete %s %s: %v", path, focused.Name(), err)
+	}
+	if resp.Type != discordtest.ResponseAutocomplete {
+		w.t.Fatalf("autocomplete %s answered with type %d", path, resp.Type)
+	}
+	return resp.Choices
+}
+
+// buttonID is the custom id of the button on m whose label contains label.
+func buttonID(t *testing.T, m discordtest.Message, label string) string {
+	t.Helper()
+	var labels []string
+	for _, b := range m.Buttons {
+		if strings.Contains(b.Label, label) {
+			return b.CustomID
+		}
+		labels = append(labels, b.Label)
+	}
+	t.Fatalf("message %s has no %q button, only %q", m.ID, label, labels)
+	return ""
+}
+
+// field is the value of the embed field named name on m, or "".
+func field(m discordtest.Message, name string) string {
+	for _, e := range m.Embeds {
+		for _, f := range e.Fields {
+			if f.Name == name {
+				return f.Value
+			}
+		}
+	}
+	return ""
+}
+
+// resultMessage waits for a job's result in ch and returns the message.
+func (w *world) resultMessage(ch *discordtest.Channel, jobID int64) discordtest.Message {
+	w.t.Helper()
+	ev := w.result(ch, jobID)
+	m, ok := w.discord.Message(ch.ID, ev.MessageID)
+	if !ok {
+		w.t.Fatalf("result message %s of job %d is gone", ev.MessageID, jobID)
+	}
+	return m
 }
