@@ -242,3 +242,38 @@ func TestLongJobOutlivesTheInteractionToken(t *testing.T) {
 	}
 	w.noViolations()
 }
+
+func TestDMPolicies(t *testing.T) {
+	cases := []struct {
+		name        string
+		policy      string
+		member, out bool // alice (a generator in the server) allowed; outsider allowed
+	}{
+		{"owners only by default", "", false, false},
+		{"generators of a shared server", "generators", true, false},
+		{"everyone", "everyone", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// DMs see global commands only, as on Discord.
+			opts := []worldOpt{withEnv("DISCORDBOT_DISCORD_GUILD_IDS", "")}
+			if c.policy != "" {
+				opts = append(opts, withEnv("DISCORDBOT_DISCORD_DM_POLICY", c.policy))
+			}
+			w := newWorld(t, opts...)
+			alice := w.generator("alice")
+			carol := w.discord.AddUser("carol") // shares no server with the bot
+			for _, u := range []struct {
+				user  *discordtest.User
+				allow bool
+			}{{alice, c.member}, {carol, c.out}} {
+				r := w.answer(w.discord.SlashCommand(t.Context(), u.user, w.discord.DM(u.user), "generate", discordtest.StringArg("prompt", "a fox in a DM")))
+				queued := strings.Contains(r.Content, "is queued") || strings.Contains(r.Content, "is starting")
+				if queued != u.allow {
+					t.Errorf("%s in DMs: allowed=%v, want %v: %s", u.user.Name, queued, u.allow, text(r))
+				}
+			}
+			w.noViolations()
+		})
+	}
+}

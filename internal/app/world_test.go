@@ -70,6 +70,7 @@ type worldConfig struct {
 	discord  []discordtest.Option
 }
 
+// withEnv sets a variable of the bot's environment; "" unsets it.
 func withEnv(k, v string) worldOpt { return func(c *worldConfig) { c.env[k] = v } }
 func withBackendCount(n int) worldOpt {
 	return func(c *worldConfig) { c.backends = n }
@@ -108,6 +109,10 @@ func newWorld(t *testing.T, opts ...worldOpt) *world {
 		"DISCORDBOT_LOG_LEVEL":                         "info",
 	}
 	for k, v := range cfg.env {
+		if v == "" {
+			delete(w.env, k) // unset, as in production
+			continue
+		}
 		w.env[k] = v
 	}
 	w.start()
@@ -126,7 +131,7 @@ func (w *world) start() {
 	}()
 	w.t.Cleanup(w.stop)
 	w.eventually("the bot to register its commands and connect to ComfyUI", func() bool {
-		if len(w.discord.Commands(w.guild.ID)) == 0 {
+		if len(w.discord.Commands(w.guild.ID)) == 0 && len(w.discord.Commands(0)) == 0 {
 			return false
 		}
 		for _, f := range w.comfy {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/disgoorg/disgo"
 	disgobot "github.com/disgoorg/disgo/bot"
+	"github.com/disgoorg/disgo/cache"
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/events"
 	"github.com/disgoorg/disgo/gateway"
@@ -67,6 +68,7 @@ type Bot struct {
 	ready    chan struct{}
 	board    *statusBoard
 	work     inflight
+	dmLevels dmLevels
 
 	limitsMu     sync.Mutex
 	uploadLimits map[int64]int // job → the attachment_size_limit of its interaction
@@ -116,6 +118,9 @@ func New(opts Options) (*Bot, error) {
 		// Prompts are echoed into messages: nothing a user types may ping anyone.
 		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
 		disgobot.WithGatewayConfigOpts(gw...),
+		// Guilds (for their owner) and roles (for their permissions) only;
+		// disgo caches nothing unless asked.
+		disgobot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds|cache.FlagRoles)),
 		// Each interaction on its own goroutine: one slow handler must not
 		// hold up the gateway or the next user's acknowledgement.
 		disgobot.WithEventManagerConfigOpts(disgobot.WithAsyncEventsEnabled()),

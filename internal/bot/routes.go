@@ -153,6 +153,9 @@ func (b *Bot) subjectOf(c *call) permission.Subject {
 			s.GuildOwnerID = guild.OwnerID.String()
 		}
 	}
+	if s.GuildID == "" {
+		s.DMLevel = b.dmLevel(c.ctx, c.e.User().ID)
+	}
 	if m := c.e.Member(); m != nil {
 		s.Permissions = m.Permissions
 		for _, r := range m.RoleIDs {
