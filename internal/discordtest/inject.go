@@ -1,0 +1,256 @@
+package discordtest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// SlashCommand makes u run a slash command in ch, as Discord's client would
+// send it. path is the command name with its subcommand group and
+// subcommand, if any ("generate", "queue view", "admin roles set"). The
+// command and arguments are checked against what the bot registered; an
+// invalid request fails the test and the returned Interaction's Wait. ctx
+// bounds the wait for a bot to connect.
+func (s *Server) SlashCommand(ctx context.Context, u *User, ch *Channel, path string, args ...Arg) *Interaction {
+	return s.inject(ctx, iaCommand, u, ch, func(ia *Interaction, payload obj) error {
+		data, err := s.commandDataLocked(ia, path, args, nil)
+		if err != nil {
+			return err
+		}
+		data["resolved"] = s.resolvedJSONLocked(args, ia.guild)
+		if len(data["resolved"].(obj)) == 0 {
+			delete(data, "resolved")
+		}
+		payload["data"] = data
+		return nil
+	})
+}
+
+// Autocomplete makes u type into an autocomplete option: focused holds the
+// partial input, args the options already filled in.
+func (s *Server) Autocomplete(ctx context.Context, u *User, ch *Channel, path string, focused Arg, args ...Arg) *Interaction {
+	return s.inject(ctx, iaAutocomplete, u, ch, func(ia *Interaction, payload obj) error {
+		data, err := s.commandDataLocked(ia, path, args, &focused)
+		if err != nil {
+			return err
+		}
+		payload["data"] = data
+		return nil
+	})
+}
+
+// ClickButton makes u click the button with customID on message m (take m
+// from Message, LastMessageVisibleTo or an Event).
+func (s *Server) ClickButton(ctx context.Context, u *User, m Message, customID string) *Interaction {
+	s.mu.Lock()
+	stored := s.messages[m.ID]
+	s.mu.Unlock()
+	if stored == nil {
+		return s.invalid(fmt.Errorf("%w: unknown message %d", ErrInvalidInteraction, m.ID))
+	}
+	return s.inject(ctx, iaComponent, u, stored.channel, func(ia *Interaction, payload obj) error {
+		if !s.visibleLocked(u, stored) {
+			return fmt.Errorf("%w: %s cannot see message %d (deleted or someone else's)", ErrInvalidInteraction, u.Name, stored.id)
+		}
+		var button obj
+		walkComponents(stored.components, "", func(c obj, _ string) {
+			if intField(c, "type") == compButton && c["custom_id"] == customID {
+				button = c
+			}
+		})
+		switch {
+		case button == nil:
+			return fmt.Errorf("%w: message %d has no button %q", ErrInvalidInteraction, stored.id, customID)
+		case button["disabled"] == true:
+			return fmt.Errorf("%w: button %q is disabled", ErrInvalidInteraction, customID)
+		}
+		ia.source = stored
+		payload["message"] = s.messageJSONLocked(stored)
+		payload["data"] = obj{"custom_id": customID, "component_type": compButton, "id": intField(button, "id")}
+		return nil
+	})
+}
+
+// SubmitModal makes u submit the modal with customID that the bot opened for
+// them, typing values (by text input custom id); inputs left out keep their
+// prefilled value.
+func (s *Server) SubmitModal(ctx context.Context, u *User, ch *Channel, customID string, values map[string]string) *Interaction {
+	return s.inject(ctx, iaModalSubmit, u, ch, func(ia *Interaction, payload obj) error {
+		open := s.modals[u.ID]
+		if open == nil || open.def.CustomID != customID {
+			return fmt.Errorf("%w: no modal %q open for %s", ErrInvalidInteraction, customID, u.Name)
+		}
+		if open.from.channel != ch {
+			return fmt.Errorf("%w: modal %q was opened in %s, not %s", ErrInvalidInteraction, customID, open.from.channel.Label(), ch.Label())
+		}
+		if err := open.def.checkValues(values); err != nil {
+			return err
+		}
+		delete(s.modals, u.ID)
+		ia.trigger = open.from
+		ia.source = open.from.source
+		if ia.source != nil {
+			payload["message"] = s.messageJSONLocked(ia.source)
+		}
+		payload["data"] = obj{"custom_id": customID, "components": open.def.submission(values)}
+		return nil
+	})
+}
+
+// inject builds an interaction with fill (under the server lock) and
+// dispatches it; a failure is a violation and ends the Interaction.
+func (s *Server) inject(ctx context.Context, kind int, u *User, ch *Channel, fill func(*Interaction, obj) error) *Interaction {
+	if err := s.gw.waitReady(ctx); err != nil {
+		return s.invalid(err)
+	}
+	s.mu.Lock()
+	ia, err := s.newInteractionLocked(kind, u, ch)
+	var payload obj
+	if err == nil {
+		payload = s.interactionJSONLocked(ia)
+		err = fill(ia, payload)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return s.invalid(err)
+	}
+	s.register(ia, payload)
+	return ia
+}
+
+func (s *Server) invalid(err error) *Interaction {
+	s.violation("%v", err)
+	return failedInteraction(err)
+}
+
+// commandDataLocked resolves path to a registered command and builds
+// data for a command or autocomplete interaction.
+func (s *Server) commandDataLocked(ia *Interaction, path string, args []Arg, focused *Arg) (obj, error) {
+	segs := strings.Fields(path)
+	if len(segs) == 0 {
+		return nil, fmt.Errorf("%w: empty command path", ErrInvalidInteraction)
+	}
+	c := s.findCommandLocked(segs[0], ia.guild)
+	if c == nil {
+		return nil, fmt.Errorf("%w: unknown command /%s (registered: %s)", ErrInvalidInteraction, segs[0], s.commandNamesLocked(ia.guild))
+	}
+	if err := s.commandUsableLocked(c, ia); err != nil {
+		return nil, err
+	}
+	ia.command = c.def.Name
+	leaf, wrap, err := resolvePath(c, segs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkArgs(leaf, args, focused); err != nil {
+		return nil, fmt.Errorf("/%s: %w", path, err)
+	}
+	opts := make([]obj, 0, len(args)+1)
+	for _, a := range args {
+		opts = append(opts, a.json(0, false))
+	}
+	if focused != nil {
+		i := slices.IndexFunc(leaf, func(o optionJSON) bool { return o.Name == focused.name })
+		opts = append(opts, focused.json(leaf[i].Type, true))
+	}
+	data := obj{"id": c.id, "name": c.def.Name, "type": cmdChatInput}
+	if c.guildID != 0 {
+		data["guild_id"] = c.guildID
+	}
+	if wrapped := wrap(opts); len(wrapped) > 0 {
+		data["options"] = wrapped
+	}
+	return data, nil
+}
+
+// commandUsableLocked applies where a command may be used and who sees it.
+func (s *Server) commandUsableLocked(c *command, ia *Interaction) error {
+	ctxType := contextGuild
+	if ia.guild == nil {
+		ctxType = contextBotDM
+	}
+	if !slices.Contains(c.contexts(), ctxType) {
+		return fmt.Errorf("%w: /%s is not available in %s", ErrInvalidInteraction, c.def.Name, ia.channel.Label())
+	}
+	if ia.guild == nil {
+		return nil
+	}
+	if c.def.NSFW && !ia.channel.NSFW {
+		return fmt.Errorf("%w: /%s is age-restricted and %s is not", ErrInvalidInteraction, c.def.Name, ia.channel.Label())
+	}
+	if c.def.DefaultMemberPermissions == nil || s.opts.IgnoreCommandPermissions {
+		return nil
+	}
+	need, _ := strconv.ParseUint(*c.def.DefaultMemberPermissions, 10, 64)
+	have := ia.guild.permissionsLocked(ia.user.ID)
+	if (need == 0 && !have.Has(PermAdministrator)) || !have.Has(Permissions(need)) {
+		return fmt.Errorf("%w: %s lacks default_member_permissions %d for /%s", ErrInvalidInteraction, ia.user.Name, need, c.def.Name)
+	}
+	return nil
+}
+
+func (s *Server) commandNamesLocked(g *Guild) string {
+	var names []string
+	for _, c := range s.commands[0] {
+		names = append(names, "/"+c.def.Name)
+	}
+	if g != nil {
+		for _, c := range s.commands[g.ID] {
+			names = append(names, "/"+c.def.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, " ")
+}
+
+// resolvePath walks "cmd [group] [sub]" to the options of the invoked
+// (sub)command and returns how to nest the argument list for it.
+func resolvePath(c *command, segs []string) ([]optionJSON, func([]obj) []obj, error) {
+	flat := func(opts []obj) []obj { return opts }
+	if !c.hasSubcommands() {
+		if len(segs) != 1 {
+			return nil, nil, fmt.Errorf("%w: /%s has no subcommand %q", ErrInvalidInteraction, c.def.Name, strings.Join(segs[1:], " "))
+		}
+		return c.def.Options, flat, nil
+	}
+	if len(segs) < 2 {
+		return nil, nil, fmt.Errorf("%w: /%s needs a subcommand", ErrInvalidInteraction, c.def.Name)
+	}
+	i := slices.IndexFunc(c.def.Options, func(o optionJSON) bool { return o.Name == segs[1] })
+	if i < 0 {
+		return nil, nil, fmt.Errorf("%w: /%s has no subcommand %q", ErrInvalidInteraction, c.def.Name, segs[1])
+	}
+	first := c.def.Options[i]
+	if first.Type == optSubCommand {
+		if len(segs) != 2 {
+			return nil, nil, fmt.Errorf("%w: /%s %s takes no further subcommand", ErrInvalidInteraction, c.def.Name, segs[1])
+		}
+		return first.Options, func(opts []obj) []obj {
+			return []obj{subOption(optSubCommand, first.Name, opts)}
+		}, nil
+	}
+	if len(segs) != 3 {
+		return nil, nil, fmt.Errorf("%w: /%s %s needs a subcommand", ErrInvalidInteraction, c.def.Name, segs[1])
+	}
+	j := slices.IndexFunc(first.Options, func(o optionJSON) bool { return o.Name == segs[2] })
+	if j < 0 {
+		return nil, nil, fmt.Errorf("%w: /%s %s has no subcommand %q", ErrInvalidInteraction, c.def.Name, segs[1], segs[2])
+	}
+	sub := first.Options[j]
+	return sub.Options, func(opts []obj) []obj {
+		return []obj{subOption(optSubCommandGroup, first.Name, []obj{subOption(optSubCommand, sub.Name, opts)})}
+	}, nil
+}
+
+func subOption(typ int, name string, opts []obj) obj {
+	o := obj{"type": typ, "name": name}
+	if len(opts) > 0 {
+		o["options"] = opts
+	}
+	return o
+}
