@@ -95,6 +95,10 @@ type messagePayload struct {
 	Flags       *int             `json:"flags"`
 	StickerIDs  []string         `json:"sticker_ids"`
 	Poll        json.RawMessage  `json:"poll"`
+	// Nonce with EnforceNonce makes a repeated create return the first
+	// message instead of posting again, as Discord does for a few minutes.
+	Nonce        json.RawMessage `json:"nonce"`
+	EnforceNonce bool            `json:"enforce_nonce"`
 
 	files []upload
 }

@@ -442,3 +442,33 @@ func TestConcurrentRequests(t *testing.T) {
 		}
 	}
 }
+
+// A create repeated with the same enforced nonce returns the first message,
+// as Discord does: the bot relies on it to deliver a result exactly once.
+func TestEnforcedNonceDeduplicates(t *testing.T) {
+	srv := discordtest.New(t)
+	g := srv.AddGuild("g")
+	ch := g.AddChannel("general", false)
+	r := newREST(srv)
+	post := func(nonce string, enforce bool) *discord.Message {
+		t.Helper()
+		m, err := r.CreateMessage(ch.ID, discord.MessageCreate{Content: "result", Nonce: nonce, EnforceNonce: enforce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := post("job1p0", true)
+	if again := post("job1p0", true); again.ID != first.ID {
+		t.Fatalf("same enforced nonce posted a second message: %s then %s", first.ID, again.ID)
+	}
+	if other := post("job1p1", true); other.ID == first.ID {
+		t.Fatal("a different nonce must post a new message")
+	}
+	if loose := post("job1p0", false); loose.ID == first.ID {
+		t.Fatal("without enforce_nonce Discord posts again")
+	}
+	if n := len(srv.Messages(ch.ID)); n != 3 {
+		t.Fatalf("want 3 messages in the channel, got %d", n)
+	}
+}

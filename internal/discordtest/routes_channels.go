@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/disgoorg/snowflake/v2"
 )
@@ -71,13 +73,41 @@ func (s *Server) createMessage(rq *request) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
+	key := nonceKey{channel: ch.ID, nonce: strings.Trim(string(p.Nonce), `"`)}
+	if p.EnforceNonce && key.nonce != "" {
+		if prev, ok := s.nonces[key]; ok && s.now().Sub(prev.at) < nonceWindow {
+			if m, ok := s.messages[prev.id]; ok {
+				return http.StatusOK, s.messageJSONLocked(m), nil
+			}
+		}
+	}
 	m, aerr := s.buildMessageLocked(p, ch, s.opts.AttachmentSizeLimit, "")
 	if aerr != nil {
 		return 0, nil, aerr
 	}
 	s.storeLocked(m)
+	if p.EnforceNonce && key.nonce != "" {
+		if s.nonces == nil {
+			s.nonces = map[nonceKey]nonceEntry{}
+		}
+		s.nonces[key] = nonceEntry{id: m.id, at: s.now()}
+	}
 	s.timeline.add(s.eventLocked(KindMessage, m, nil))
 	return http.StatusOK, s.messageJSONLocked(m), nil
+}
+
+// nonceWindow is how long Discord remembers an enforced nonce ("the past
+// few minutes").
+const nonceWindow = 5 * time.Minute
+
+type nonceKey struct {
+	channel snowflake.ID
+	nonce   string
+}
+
+type nonceEntry struct {
+	id snowflake.ID
+	at time.Time
 }
 
 func (s *Server) getMessage(rq *request) (int, any, *apiError) {

@@ -62,6 +62,7 @@ type Server struct {
 	dms          map[snowflake.ID]*Channel
 	closedDMs    map[snowflake.ID]bool
 	messages     map[snowflake.ID]*message
+	nonces       map[nonceKey]nonceEntry // guarded by mu
 	messageOrder []*message
 	attachments  map[snowflake.ID]*attachment
 	interactions map[snowflake.ID]*Interaction
