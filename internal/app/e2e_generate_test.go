@@ -277,3 +277,17 @@ func TestDMPolicies(t *testing.T) {
 		})
 	}
 }
+
+// The buttons of a result delivered to its owner's DMs work for that owner
+// under the default DM policy (bot owners only), and nobody else is there.
+func TestResultButtonsInTheOwnersDMs(t *testing.T) {
+	w := newWorld(t)
+	alice := w.generator("alice")
+	w.slash(alice, "generate", discordtest.StringArg("prompt", "private fox"), discordtest.StringArg("delivery", "dm"))
+	res := w.resultMessage(w.discord.DM(alice), 1)
+	info := w.click(alice, res, "Info")
+	if !strings.Contains(text(info), "private fox") {
+		t.Fatalf("Info in alice's DMs should show her job: %s", text(info))
+	}
+	w.noViolations()
+}

@@ -1,6 +1,12 @@
 package bot
 
 import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/disgoorg/disgo/discord"
+
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
@@ -9,10 +15,10 @@ import (
 
 func (b *Bot) adminConfigRoutes() []route {
 	return []route{
-		{pattern: "/admin/config", perm: permission.PathAdminConfig, run: b.adminConfig, complete: b.completeGenerate},
+		{pattern: "/admin/config", perm: permission.PathAdminConfig, run: b.adminConfig, complete: b.completeDefaultWorkflow},
 		{pattern: "/admin/cancel", perm: permission.PathAdminCancel, run: b.adminCancel},
 		{pattern: "/admin/clear", perm: permission.PathAdminClear, run: b.adminClear},
-		{pattern: "/admin/clear/{guild}/confirm", perm: permission.PathAdminClear, run: b.adminClearConfirmed},
+		{pattern: render.AdminClearPattern, perm: permission.PathAdminClear, ack: ackSelf, run: b.adminClearConfirmed},
 		{pattern: "/help", perm: permission.PathHelp, run: b.help},
 	}
 }
@@ -70,6 +76,23 @@ func (b *Bot) adminConfig(c *call) error {
 	}).Create())
 }
 
+// completeDefaultWorkflow suggests the workflows whose names contain what
+// was typed into default_workflow.
+func (b *Bot) completeDefaultWorkflow(c *call) error {
+	data := c.autocomplete().Data
+	typed := strings.ToLower(data.String(data.Focused().Name))
+	choices := []discord.AutocompleteChoice{}
+	for _, name := range b.jobs.Workflows() {
+		if len(choices) == render.MaxChoices {
+			break
+		}
+		if strings.Contains(strings.ToLower(name), typed) && utf8.RuneCountInString(name) <= render.MaxChoiceValue {
+			choices = append(choices, discord.AutocompleteChoiceString{Name: name, Value: name})
+		}
+	}
+	return c.e.AutocompleteResult(choices, c.opts())
+}
+
 func (b *Bot) adminCancel(c *call) error {
 	return b.cancelJob(c, int64(c.slash().Int("id")))
 }
@@ -86,7 +109,13 @@ func (b *Bot) adminClear(c *call) error {
 	return c.reply(render.AdminClearConfirm(c.guildID(), n).Create())
 }
 
+// adminClearConfirmed clears the queue and turns the confirmation into the
+// outcome, so its button cannot be pressed twice.
 func (b *Bot) adminClearConfirmed(c *call) error {
+	if err := c.e.DeferUpdateMessage(c.opts()); err != nil {
+		return fmt.Errorf("acknowledge confirmation: %w", err)
+	}
+	c.deferred = true
 	if c.vars["guild"] != c.guildID() {
 		return model.Errorf(model.CodeForbidden, "This button belongs to another server.")
 	}
@@ -98,10 +127,21 @@ func (b *Bot) adminClearConfirmed(c *call) error {
 	return c.text("Cancelled %d queued job(s). Running jobs keep running.", len(cleared))
 }
 
+// help lists what the caller may use here, with this server's queue limit.
 func (b *Bot) help(c *call) error {
 	l := b.limits
+	queue := b.defaults.MaxQueuePerUser
+	if c.guildID() != "" {
+		srv, err := b.store.Server(c.ctx, c.guildID())
+		if err != nil && model.ErrorCodeOf(err) != model.CodeNotFound {
+			return err
+		}
+		if srv.MaxQueuePerUser != nil {
+			queue = *srv.MaxQueuePerUser
+		}
+	}
 	return c.reply(render.Help(c.level, render.Limits{
-		QueuePerUser:    b.defaults.MaxQueuePerUser,
+		QueuePerUser:    queue,
 		MaxPromptLength: l.MaxPromptLength,
 		MinSteps:        1,
 		MaxSteps:        l.MaxSteps,

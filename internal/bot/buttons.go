@@ -7,6 +7,7 @@ import (
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
@@ -190,7 +191,8 @@ func (b *Bot) infoButton(c *call) error {
 	return c.reply(render.JobInfo(job, c.userID(), b.now()).Create())
 }
 
-// deleteButton removes a result message: its owner's or an admin's call.
+// deleteButton removes a result: the message the button is on and the
+// other parts the job was delivered in there. Its owner's or an admin's call.
 func (b *Bot) deleteButton(c *call) error {
 	job, err := b.buttonJob(c)
 	if err != nil {
@@ -200,9 +202,21 @@ func (b *Bot) deleteButton(c *call) error {
 		return model.Errorf(model.CodeForbidden, "Only %s or an admin may delete this result.", render.Mention(job.UserID))
 	}
 	m := c.component().Message
-	if err := b.client.Rest.DeleteMessage(m.ChannelID, m.ID, rest.WithCtx(c.ctx)); err != nil && !rest.IsJSONErrorCode(err, rest.JSONErrorCodeUnknownMessage) {
+	ids := []snowflake.ID{m.ID}
+	recs, err := b.store.Deliveries(c.ctx, job.ID)
+	if err != nil {
 		return err
 	}
-	b.log.Info("result deleted", "job_id", job.ID, "by", c.userID())
+	for _, r := range recs {
+		if id, err := snowflake.Parse(r.MessageID); err == nil && r.ChannelID == m.ChannelID.String() && id != m.ID {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		if err := b.client.Rest.DeleteMessage(m.ChannelID, id, rest.WithCtx(c.ctx)); err != nil && !rest.IsJSONErrorCode(err, rest.JSONErrorCodeUnknownMessage) {
+			return err
+		}
+	}
+	b.log.Info("result deleted", "job_id", job.ID, "by", c.userID(), "messages", len(ids))
 	return c.text("Deleted the result of job **#%d**.", job.ID)
 }

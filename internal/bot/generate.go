@@ -14,7 +14,6 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
-	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
 
 func (b *Bot) generateRoutes() []route {
@@ -147,12 +146,16 @@ func (b *Bot) resolve(c *call, in genInput) (model.Job, int, error) {
 	if err := b.checkParams(params); err != nil {
 		return model.Job{}, 0, err
 	}
+	channel := c.channelID()
+	if server.DefaultChannelID != "" && delivery == model.DeliveryChannel {
+		channel = server.DefaultChannelID // /admin config channel: results go there
+	}
 	limit := b.defaults.MaxQueuePerUser
 	if server.MaxQueuePerUser != nil {
 		limit = *server.MaxQueuePerUser
 	}
 	return model.Job{
-		UserID: c.userID(), UserName: c.userName(), GuildID: c.guildID(), ChannelID: c.channelID(),
+		UserID: c.userID(), UserName: c.userName(), GuildID: c.guildID(), ChannelID: channel,
 		Params: params, WorkflowName: params.Workflow, Delivery: delivery,
 	}, limit, nil
 }
@@ -293,11 +296,10 @@ func (b *Bot) completeGenerate(c *call) error {
 			}
 		}
 	case "template":
-		ts, err := b.store.ListTemplates(c.ctx, store.TemplateFilter{UserID: c.userID(), GuildID: c.guildID(), Scope: store.ScopeAll, Prefix: typed, Limit: 25})
-		if err != nil {
+		var err error
+		if choices, err = b.templateChoices(c, typed); err != nil {
 			return err
 		}
-		choices = render.TemplateChoices(ts)
 	}
 	return c.e.AutocompleteResult(choices, c.opts())
 }

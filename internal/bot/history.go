@@ -24,6 +24,9 @@ func (b *Bot) historyRoutes() []route {
 func (b *Bot) historyList(c *call) error {
 	d := c.slash()
 	ref := render.HistoryRef{Owner: c.userID(), Page: 1}
+	if n, ok := d.OptInt("limit"); ok {
+		ref.Size = min(max(n, 1), render.HistoryPageSize)
+	}
 	if s := d.String("status"); s != "" && s != "all" {
 		st, err := model.ParseJobStatus(s)
 		if err != nil {
@@ -59,8 +62,9 @@ func (b *Bot) historyPage(c *call, ref render.HistoryRef) (render.Message, error
 	if err != nil {
 		return render.Message{}, err
 	}
-	ref.Page = min(max(ref.Page, 1), render.Pages(total))
-	f.Limit, f.Offset = render.HistoryPageSize, (ref.Page-1)*render.HistoryPageSize
+	size := ref.PageSize()
+	ref.Page = min(max(ref.Page, 1), render.Pages(total, size))
+	f.Limit, f.Offset = size, (ref.Page-1)*size
 	jobs, err := b.store.ListJobs(c.ctx, f)
 	if err != nil {
 		return render.Message{}, err
@@ -88,33 +92,72 @@ func (b *Bot) historyPageButton(c *call) error {
 	return c.e.UpdateMessage(page.Update(), c.opts())
 }
 
+// historyView shows everything about one job, with its images: fresh from
+// ComfyUI while it still has them (Discord's attachment links expire),
+// else the links of the delivered attachments.
 func (b *Bot) historyView(c *call) error {
 	job, err := b.visibleJob(c, int64(c.slash().Int("id")))
 	if err != nil {
 		return err
 	}
 	msg := render.JobInfo(job, c.userID(), b.now()).Create()
-	recs, err := b.store.Deliveries(c.ctx, job.ID)
-	if err != nil {
-		return err
+	image := ""
+	if files, err := b.viewFiles(c, job); err != nil {
+		b.log.Info("job images not on ComfyUI any more; showing the delivered links", "job_id", job.ID, "err", err)
+	} else if len(files) > 0 {
+		msg.Files = files
+		image = "attachment://" + files[0].Name
 	}
-	var urls []string
-	for _, r := range recs {
-		urls = append(urls, r.AttachmentURLs...)
-	}
-	if len(urls) == 0 && len(job.Images) > 0 {
-		// Not delivered (or delivered elsewhere): ComfyUI may still have them.
-		if imgs, err := b.jobs.Images(c.ctx, job); err == nil {
-			for i, img := range imgs[:min(len(imgs), 10)] {
-				name := "job" + strconv.FormatInt(job.ID, 10) + "_" + strconv.Itoa(i+1) + "." + extOf(img.Format)
-				msg.Files = append(msg.Files, discord.NewFile(name, "", bytes.NewReader(img.Data)))
+	if image == "" {
+		recs, err := b.store.Deliveries(c.ctx, job.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if len(r.AttachmentURLs) > 0 {
+				image = r.AttachmentURLs[0]
+				break
 			}
 		}
 	}
-	if len(urls) > 0 && len(msg.Embeds) > 0 {
-		msg.Embeds[0].Image = &discord.EmbedResource{URL: urls[0]}
+	if image != "" && len(msg.Embeds) > 0 {
+		msg.Embeds[0].Image = &discord.EmbedResource{URL: image}
 	}
 	return c.reply(msg)
+}
+
+// viewFiles fetches a job's images from ComfyUI again, fitted to the upload
+// limit, as many as one message holds.
+func (b *Bot) viewFiles(c *call, job model.Job) ([]*discord.File, error) {
+	if len(job.Images) == 0 {
+		return nil, nil
+	}
+	imgs, err := b.jobs.Images(c.ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	limit := c.e.AttachmentSizeLimit()
+	if limit <= 0 {
+		limit = defaultUploadLimit
+	}
+	var fits []fitted
+	for _, img := range imgs {
+		f, err := fitImage(img, limit)
+		if err != nil {
+			return nil, err
+		}
+		fits = append(fits, f)
+	}
+	parts := packParts(fits, limit)
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	var files []*discord.File
+	for i, f := range parts[0] {
+		name := "job" + strconv.FormatInt(job.ID, 10) + "_" + strconv.Itoa(i+1) + "." + extOf(f.Format)
+		files = append(files, discord.NewFile(name, "", bytes.NewReader(f.Data)))
+	}
+	return files, nil
 }
 
 func (b *Bot) historyRerun(c *call) error {
@@ -131,7 +174,11 @@ func (b *Bot) historyRerun(c *call) error {
 	if v, ok := d.OptString("prompt"); ok {
 		in.Prompt = v
 	}
-	in.Delivery = model.Delivery(d.String("delivery"))
+	// Without a delivery option the result goes where the original went:
+	// a DM job rerun must not land in the channel.
+	if v, ok := d.OptString("delivery"); ok {
+		in.Delivery = model.Delivery(v)
+	}
 	return b.submit(c, in)
 }
 

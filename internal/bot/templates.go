@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"slices"
 	"strings"
+
+	"github.com/disgoorg/disgo/discord"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
@@ -93,14 +96,34 @@ func (b *Bot) templateDelete(c *call) error {
 // shared ones; never another user's private ones.
 func (b *Bot) completeTemplateName(c *call) error {
 	data := c.autocomplete().Data
-	ts, err := b.store.ListTemplates(c.ctx, store.TemplateFilter{
-		UserID: c.userID(), GuildID: c.guildID(), Scope: store.ScopeAll,
-		Prefix: strings.TrimSpace(data.String(data.Focused().Name)), Limit: 25,
-	})
+	choices, err := b.templateChoices(c, data.String(data.Focused().Name))
 	if err != nil {
 		return err
 	}
-	return c.e.AutocompleteResult(render.TemplateChoices(ts), c.opts())
+	return c.e.AutocompleteResult(choices, c.opts())
+}
+
+// templateChoices are the templates whose names start with typed: the
+// caller's private ones first, then the server's shared ones, at most 25.
+// Asking for each group apart keeps a server with many shared templates
+// from pushing the caller's own out of the list.
+func (b *Bot) templateChoices(c *call, typed string) ([]discord.AutocompleteChoice, error) {
+	f := store.TemplateFilter{UserID: c.userID(), GuildID: c.guildID(), Prefix: strings.TrimSpace(typed)}
+	f.Scope = store.ScopeMine
+	mine, err := b.store.ListTemplates(c.ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	ts := slices.DeleteFunc(mine, func(t model.Template) bool { return t.Shared })
+	if len(ts) < render.MaxChoices && c.guildID() != "" {
+		f.Scope, f.Limit = store.ScopeShared, render.MaxChoices-len(ts)
+		shared, err := b.store.ListTemplates(c.ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, shared...)
+	}
+	return render.TemplateChoices(ts), nil
 }
 
 // templateGenerateButton opens a modal for the prompt; modals cannot follow
@@ -114,15 +137,20 @@ func (b *Bot) templateGenerateButton(c *call) error {
 	return c.e.Modal(render.TemplateGenerateModal(t), c.opts())
 }
 
+// templateGenerateSubmit generates with the template and the prompt the
+// modal asked for, combined as /generate template: combines them.
 func (b *Bot) templateGenerateSubmit(c *call) error {
 	t, err := b.templateForButton(c)
 	if err != nil {
 		return err
 	}
-	// The modal starts from the template's prompt and the user edits it into
-	// the final one; a {prompt} left in it stands for nothing.
-	prompt := strings.ReplaceAll(c.modal().Data.Text(render.InputPrompt), model.PromptPlaceholder, "")
-	in := genInput{Prompt: prompt, Negative: t.Negative, Workflow: t.Params.Workflow, Params: t.Params}
+	typed := c.modal().Data.Text(render.InputPrompt)
+	in := genInput{
+		Prompt:   model.CombinePrompt(t.Prompt, typed),
+		Negative: t.Negative,
+		Workflow: t.Params.Workflow,
+		Params:   t.Params,
+	}
 	in.Params.Workflow = ""
 	return b.submit(c, in)
 }

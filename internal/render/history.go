@@ -14,22 +14,26 @@ const HistoryPageSize = 10
 
 // HistoryPage is one page of /history list: the jobs on it (newest first),
 // how many match in all, and the filter that selected them. Ref.Page is
-// 1-based; Ref.Owner is who pages and reads.
+// 1-based; Ref.Owner is who pages and reads; Ref.PageSize jobs fill a page.
 type HistoryPage struct {
 	Ref   HistoryRef
 	Jobs  []model.Job
 	Total int
 }
 
-// Pages is how many pages total jobs fill; never less than one.
-func Pages(total int) int { return max(1, (total+HistoryPageSize-1)/HistoryPageSize) }
+// Pages is how many pages of size jobs total jobs fill; never less than one.
+func Pages(total, size int) int {
+	size = max(size, 1)
+	return max(1, (total+size-1)/size)
+}
 
 // History renders a history page with Previous and Next buttons.
 func History(h HistoryPage) Message {
-	pages := Pages(h.Total)
+	size := h.Ref.PageSize()
+	pages := Pages(h.Total, size)
 	page := min(max(h.Ref.Page, 1), pages)
 	items := make([]string, 0, len(h.Jobs))
-	for _, j := range h.Jobs[:min(len(h.Jobs), HistoryPageSize)] {
+	for _, j := range h.Jobs[:min(len(h.Jobs), size)] {
 		items = append(items, historyLine(j, h.Ref.Owner))
 	}
 	desc := "No jobs yet."

@@ -77,16 +77,26 @@ func ParseJobButton(customID string) (int64, JobAction, error) {
 }
 
 // HistoryRef is what a history page button carries: who pages, through
-// which filter, to which page (1-based).
+// which filter, to which page (1-based), how many jobs a page lists.
 type HistoryRef struct {
 	Owner      string // the user paging; only they may press
 	Status     model.JobStatus
 	FilterUser string // empty: the owner's own jobs
 	Page       int
+	Size       int // jobs per page; 0 means HistoryPageSize
+}
+
+// PageSize is how many jobs a page of r lists.
+func (r HistoryRef) PageSize() int {
+	if r.Size < 1 || r.Size > HistoryPageSize {
+		return HistoryPageSize
+	}
+	return r.Size
 }
 
 // ID is the custom ID of a button that shows this page:
-// /history/{owner}/{status or "all"}/{filter user or "-"}/{page}.
+// /history/{owner}/{status or "all"}/{filter user or "-"}/{page}, then
+// /{size} when a page size was chosen.
 func (r HistoryRef) ID() string {
 	status := string(r.Status)
 	if status == "" {
@@ -96,12 +106,19 @@ func (r HistoryRef) ID() string {
 	if user == "" {
 		user = "-"
 	}
-	return "/history/" + r.Owner + "/" + status + "/" + user + "/" + strconv.Itoa(r.Page)
+	id := "/history/" + r.Owner + "/" + status + "/" + user + "/" + strconv.Itoa(r.Page)
+	if r.Size != 0 {
+		id += "/" + strconv.Itoa(r.Size)
+	}
+	return id
 }
 
 // ParseHistoryPage reads a custom ID written by HistoryRef.ID.
 func ParseHistoryPage(customID string) (HistoryRef, error) {
-	parts, ok := segments(customID, "history", 5)
+	parts, ok := segments(customID, "history", 6)
+	if !ok {
+		parts, ok = segments(customID, "history", 5)
+	}
 	if !ok || parts[1] == "" {
 		return HistoryRef{}, fmt.Errorf("parse history button %q: %w", customID, ErrCustomID)
 	}
@@ -117,10 +134,17 @@ func ParseHistoryPage(customID string) (HistoryRef, error) {
 		r.FilterUser = parts[3]
 	}
 	page, err := strconv.Atoi(parts[4])
-	if err != nil || page < 0 {
+	if err != nil || page < 0 || strconv.Itoa(page) != parts[4] {
 		return HistoryRef{}, fmt.Errorf("parse history button %q: bad page: %w", customID, ErrCustomID)
 	}
 	r.Page = page
+	if len(parts) == 6 {
+		size, err := strconv.Atoi(parts[5])
+		if err != nil || size < 1 || size > HistoryPageSize || strconv.Itoa(size) != parts[5] {
+			return HistoryRef{}, fmt.Errorf("parse history button %q: bad page size: %w", customID, ErrCustomID)
+		}
+		r.Size = size
+	}
 	return r, nil
 }
 

@@ -62,6 +62,8 @@ func TestHistoryRefRoundTrip(t *testing.T) {
 		{HistoryRef{Owner: ownerID, Page: 1}, "/history/" + ownerID + "/all/-/1"},
 		{HistoryRef{Owner: ownerID, Status: model.StatusFailed, FilterUser: otherID, Page: 12}, "/history/" + ownerID + "/failed/" + otherID + "/12"},
 		{HistoryRef{Owner: ownerID, Status: model.StatusCompleted, Page: 0}, "/history/" + ownerID + "/completed/-/0"},
+		{HistoryRef{Owner: ownerID, FilterUser: otherID, Page: 3, Size: 5}, "/history/" + ownerID + "/all/" + otherID + "/3/5"},
+		{HistoryRef{Owner: ownerID, Page: 2, Size: HistoryPageSize}, "/history/" + ownerID + "/all/-/2/10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -77,7 +79,8 @@ func TestHistoryRefRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	for _, cid := range []string{"/history/1/all/-", "/history//all/-/1", "/history/1/done/-/1", "/history/1/ALL/-/1", "/history/1/all/-/x", "/history/1/all/-/-1", "/job/1/all/-/1"} {
+	for _, cid := range []string{"/history/1/all/-", "/history//all/-/1", "/history/1/done/-/1", "/history/1/ALL/-/1", "/history/1/all/-/x", "/history/1/all/-/-1", "/job/1/all/-/1",
+		"/history/1/all/-/01", "/history/1/all/-/1/0", "/history/1/all/-/1/11", "/history/1/all/-/1/05", "/history/1/all/-/1/5/x"} {
 		t.Run("reject "+cid, func(t *testing.T) {
 			if _, err := ParseHistoryPage(cid); !errors.Is(err, ErrCustomID) {
 				t.Errorf("ParseHistoryPage(%q) error = %v, want ErrCustomID", cid, err)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/disgoorg/disgo/discord"
 
@@ -44,11 +45,21 @@ func SaveTemplateModal(j model.Job) discord.ModalCreate {
 	)
 }
 
-// TemplateGenerateModal asks for the prompt to generate with a template,
-// starting from the template's own.
+// TemplateGenerateModal asks for the user's prompt to generate with a
+// template. It starts empty: the template's prompt is combined with it as
+// /generate template: does, so the modal says how. Without a template
+// prompt there is nothing to fall back on, so the input is required.
 func TemplateGenerateModal(t model.Template) discord.ModalCreate {
+	how := "Comes first; the template's prompt is added after it"
+	switch {
+	case strings.Contains(t.Prompt, model.PromptPlaceholder):
+		how = "Goes where {prompt} is in the template's prompt"
+	case strings.TrimSpace(t.Prompt) == "":
+		how = "The template has no prompt of its own"
+	}
+	in := paragraph(InputPrompt, "", strings.TrimSpace(t.Prompt) == "")
 	return modal(TemplateGenerateID(t.ID), "Generate with "+t.Name,
-		label("Prompt", "", paragraph(InputPrompt, t.Prompt, true)),
+		label("Your prompt", how, in),
 	)
 }
 

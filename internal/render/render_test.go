@@ -206,21 +206,23 @@ func TestHistoryPaging(t *testing.T) {
 		jobs[i].ID = int64(100 - i)
 	}
 	tests := []struct {
-		page, total            int
+		page, total, size      int
 		prevOff, nextOff       bool
 		footer                 string
 		prevPage, nextPage, nj int
 	}{
-		{1, 25, true, false, "Page 1/3 · 25 jobs", 0, 2, 10},
-		{2, 25, false, false, "Page 2/3 · 25 jobs", 1, 3, 10},
-		{3, 25, false, true, "Page 3/3 · 25 jobs", 2, 4, 10},
-		{9, 25, false, true, "Page 3/3 · 25 jobs", 2, 4, 10},
-		{1, 0, true, true, "Page 1/1 · 0 jobs", 0, 2, 0},
-		{1, 10, true, true, "Page 1/1 · 10 jobs", 0, 2, 10},
+		{1, 25, 0, true, false, "Page 1/3 · 25 jobs", 0, 2, 10},
+		{2, 25, 0, false, false, "Page 2/3 · 25 jobs", 1, 3, 10},
+		{3, 25, 0, false, true, "Page 3/3 · 25 jobs", 2, 4, 10},
+		{9, 25, 0, false, true, "Page 3/3 · 25 jobs", 2, 4, 10},
+		{1, 0, 0, true, true, "Page 1/1 · 0 jobs", 0, 2, 0},
+		{1, 10, 0, true, true, "Page 1/1 · 10 jobs", 0, 2, 10},
+		{1, 12, 5, true, false, "Page 1/3 · 12 jobs", 0, 2, 5},
+		{3, 12, 5, false, true, "Page 3/3 · 12 jobs", 2, 4, 5},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d of %d", tt.page, tt.total), func(t *testing.T) {
-			m := History(HistoryPage{Ref: HistoryRef{Owner: ownerID, Page: tt.page}, Total: tt.total, Jobs: jobs[:min(tt.total, len(jobs))]})
+		t.Run(fmt.Sprintf("%d of %d by %d", tt.page, tt.total, tt.size), func(t *testing.T) {
+			m := History(HistoryPage{Ref: HistoryRef{Owner: ownerID, Page: tt.page, Size: tt.size}, Total: tt.total, Jobs: jobs[:min(tt.total, len(jobs))]})
 			checkLimits(t, m)
 			bs := buttons(m)
 			if len(bs) != 2 {
@@ -231,7 +233,7 @@ func TestHistoryPaging(t *testing.T) {
 			}
 			prev, _ := ParseHistoryPage(bs[0].CustomID)
 			next, _ := ParseHistoryPage(bs[1].CustomID)
-			if prev.Page != tt.prevPage || next.Page != tt.nextPage || prev.Owner != ownerID {
+			if prev.Page != tt.prevPage || next.Page != tt.nextPage || prev.Owner != ownerID || next.Size != tt.size {
 				t.Errorf("buttons go to %+v and %+v", prev, next)
 			}
 			if f := m.Embeds[0].Footer.Text; !strings.HasPrefix(f, tt.footer) {
@@ -344,9 +346,14 @@ func TestTemplateChoices(t *testing.T) {
 	if len(got) != MaxChoices {
 		t.Fatalf("%d choices, want %d", len(got), MaxChoices)
 	}
-	first := got[0].(discord.AutocompleteChoiceString)
-	if first.Name != "template 00 (shared)" || first.Value != "template 00" {
-		t.Errorf("first choice %+v", first)
+	// Private ones first (the odd ones), then shared ones, each in order.
+	for i, want := range []string{"template 01", "template 03"} {
+		if c := got[i].(discord.AutocompleteChoiceString); c.Name != want || c.Value != want {
+			t.Errorf("choice %d = %+v, want the private %q", i, c, want)
+		}
+	}
+	if c := got[20].(discord.AutocompleteChoiceString); c.Name != "template 00 (shared)" || c.Value != "template 00" {
+		t.Errorf("the first shared choice %+v should follow the 20 private ones", c)
 	}
 }
 

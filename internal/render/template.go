@@ -127,8 +127,13 @@ func uintOr(p *uint64) string {
 }
 
 // TemplateChoices are autocomplete choices for template names: at most 25,
-// each name 1–100 characters, the value the template's name.
+// each name 1–100 characters, the value the template's name. Private
+// templates come first, then shared ones, each group in the order given.
 func TemplateChoices(templates []model.Template) []discord.AutocompleteChoice {
+	templates = slices.Clone(templates)
+	slices.SortStableFunc(templates, func(a, b model.Template) int {
+		return cmp.Compare(boolRank(a.Shared), boolRank(b.Shared))
+	})
 	choices := []discord.AutocompleteChoice{}
 	for _, t := range templates {
 		if len(choices) == MaxChoices {
@@ -148,4 +153,11 @@ func TemplateChoices(templates []model.Template) []discord.AutocompleteChoice {
 		})
 	}
 	return choices
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
