@@ -15,8 +15,13 @@ import (
 // Step is one line of a script.
 type Step struct {
 	Line int
+	Text string // the line as written, for the transcript and errors
 	Kind string // user, command, autocomplete, click, modal, comfy, wait, restart, crash
 	User string // who acts (command, autocomplete, click, modal) or is declared (user)
+
+	// Channel is where an action happens: "" for #general, "#name" or "dm"
+	// ("alice: in dm /generate …").
+	Channel string
 
 	// user declarations
 	Roles    []string
@@ -63,28 +68,45 @@ func Parse(r io.Reader) ([]Step, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := stripComment(sc.Text())
-		if line == "" {
-			continue
-		}
-		st, err := ParseLine(line)
+		st, ok, err := parseNumbered(n, sc.Text())
 		if err != nil {
-			return nil, &ScriptError{Line: n, Text: sc.Text(), Msg: err.Error()}
+			return nil, err
 		}
-		st.Line = n
-		steps = append(steps, st)
+		if ok {
+			steps = append(steps, st)
+		}
 	}
-	return steps, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	return steps, nil
 }
 
-// stripComment drops a # comment that is not inside quotes.
+// parseNumbered reads line n of a script; ok is false for a blank or
+// comment line. Errors are *ScriptError.
+func parseNumbered(n int, raw string) (st Step, ok bool, err error) {
+	line := stripComment(raw)
+	if line == "" {
+		return Step{}, false, nil
+	}
+	st, err = ParseLine(line)
+	if err != nil {
+		return Step{}, false, &ScriptError{Line: n, Text: raw, Msg: err.Error()}
+	}
+	st.Line, st.Text = n, strings.TrimSpace(raw)
+	return st, true, nil
+}
+
+// stripComment drops a # comment that is not inside quotes: a line
+// starting with #, or " # " later on; "in #nsfw" names a channel.
 func stripComment(s string) string {
 	inQuote := false
+	blank := func(i int) bool { return i < 0 || i >= len(s) || s[i] == ' ' || s[i] == '\t' }
 	for i, r := range s {
 		switch {
 		case r == '"':
 			inQuote = !inQuote
-		case r == '#' && !inQuote && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
+		case r == '#' && !inQuote && (strings.TrimSpace(s[:i]) == "" || blank(i-1) && blank(i+1)):
 			return strings.TrimSpace(s[:i])
 		}
 	}
@@ -146,6 +168,14 @@ func parseUser(args []string) (Step, error) {
 func parseAction(user string, args []string) (Step, error) {
 	if len(args) == 0 {
 		return Step{}, fmt.Errorf("%s: what does %s do? e.g. %s: /generate prompt:\"a fox\"", user, user, user)
+	}
+	if args[0] == "in" {
+		if len(args) < 3 || (args[1] != "dm" && !strings.HasPrefix(args[1], "#")) {
+			return Step{}, fmt.Errorf(`in needs a place and an action: %s: in dm /generate prompt:"a fox" (or in #general)`, user)
+		}
+		st, err := parseAction(user, args[2:])
+		st.Channel = args[1]
+		return st, err
 	}
 	switch {
 	case strings.HasPrefix(args[0], "/"):

@@ -95,6 +95,36 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 	}
 }
 
+func TestParseKeepsTheLineAndThePlace(t *testing.T) {
+	cases := []struct {
+		line        string
+		kind, where string
+		command     string
+	}{
+		{`alice: /queue view   # mine`, "command", "", "queue view"},
+		{`alice: in dm /generate prompt:"a fox"`, "command", "dm", "generate"},
+		{`alice: in #nsfw autocomplete /generate prompt:x workflow:"de"`, "autocomplete", "#nsfw", "generate"},
+		{`alice: in dm click "Reroll"`, "click", "dm", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			steps, err := Parse(strings.NewReader("\n" + c.line + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := steps[0]
+			if st.Line != 2 || st.Text != c.line || st.Kind != c.kind || st.Channel != c.where || st.Command != c.command {
+				t.Errorf("got line %d %q kind %s in %q command %q", st.Line, st.Text, st.Kind, st.Channel, st.Command)
+			}
+		})
+	}
+	_, err := Parse(strings.NewReader("alice: in /generate prompt:x\n"))
+	var se *ScriptError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "in needs a place") {
+		t.Errorf("in without a place: %v", err)
+	}
+}
+
 func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{`a: /generate prompt:"x y" steps:3`, `wait until /a+/ 3s`, `user a roles=admin owner`, `comfy size=2x3`} {
 		f.Add(s)

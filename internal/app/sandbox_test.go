@@ -1,0 +1,100 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// sandboxChild makes this test binary the bot the sandbox starts: the
+// sandbox runs os.Executable() with "run", and TestMain hands that to Run
+// as main would.
+const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(sandboxChild) == "bot" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// runSandboxScript runs `discordsend-bot sandbox args…` with the script on stdin.
+func runSandboxScript(t *testing.T, script string, args ...string) result {
+	t.Helper()
+	t.Setenv(sandboxChild, "bot")
+	var out, errOut bytes.Buffer
+	code := Run(t.Context(), append([]string{"sandbox"}, args...), os.Getenv, strings.NewReader(script), &out, &errOut)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+func TestSandboxAcceptance(t *testing.T) {
+	r := runSandboxScript(t, "user a roles=user\nuser o owner\no: /admin setroles generator:@gen\na: /admin status\n", "--json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	type event struct {
+		Event     string `json:"event"`
+		User      string `json:"user"`
+		Ephemeral bool   `json:"ephemeral"`
+		Channel   string `json:"channel"`
+		Content   string `json:"content"`
+		Embeds    []struct {
+			Title       string `json:"title"`
+			Description string `json:"description"`
+		} `json:"embeds"`
+	}
+	var confirmed, refused bool
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("stdout must hold JSON events only: %q", sc.Text())
+		}
+		text := e.Content
+		for _, em := range e.Embeds {
+			text += "\n" + em.Title + "\n" + em.Description
+		}
+		switch {
+		case e.User == "o" && e.Event == "edit" && strings.Contains(text, "generator") && strings.Contains(text, "<@&"):
+			confirmed = true
+		case e.User == "a" && e.Event == "edit" && e.Ephemeral && strings.Contains(text, "**admin** level"):
+			refused = true
+		case e.User == "sandbox_owner":
+			t.Errorf("the sandbox's own setup must not show: %s", sc.Text())
+		}
+	}
+	if !confirmed || !refused {
+		t.Errorf("want o's setroles confirmed (%v) and a refused naming the admin level (%v); stdout:\n%s", confirmed, refused, r.stdout)
+	}
+}
+
+func TestSandboxRefusesWrongInput(t *testing.T) {
+	cases := []struct {
+		name   string
+		script string
+		args   []string
+		want   string
+	}{
+		{"a wrong line is named", "user a roles=user\nuser b roles=wizard\n", nil, "script line 2: unknown role \"wizard\""},
+		{"a missing script file", "", []string{"--script", filepath.Join(t.TempDir(), "none.txt")}, "--script: open"},
+		{"a stray argument", "", []string{"play.txt"}, `unexpected argument "play.txt"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runSandboxScript(t, tc.script, tc.args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+				t.Fatalf("want exit 2 saying %q and nothing on stdout, got %d:\n%s%s", tc.want, r.code, r.stderr, r.stdout)
+			}
+		})
+	}
+}
