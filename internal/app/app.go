@@ -42,7 +42,6 @@ type cli struct {
 	Env
 	configPath string
 	secrets    []string // redacted from anything printed
-	jsonOut    bool
 	cmds       []*command
 	opts       map[string]any // per-command flag values
 }

@@ -72,9 +72,6 @@ type worldConfig struct {
 
 // withEnv sets a variable of the bot's environment; "" unsets it.
 func withEnv(k, v string) worldOpt { return func(c *worldConfig) { c.env[k] = v } }
-func withBackendCount(n int) worldOpt {
-	return func(c *worldConfig) { c.backends = n }
-}
 func withDiscord(o ...discordtest.Option) worldOpt {
 	return func(c *worldConfig) { c.discord = append(c.discord, o...) }
 }
