@@ -151,7 +151,7 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) (bo
 			return nil
 		}
 		// Migration files are written for their dialect: run them verbatim.
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if _, err := tx.sqlTx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

@@ -284,3 +284,33 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("ListJobs error = %v, want context.Canceled", err)
 	}
 }
+
+func TestStatementCacheIsBoundedAndOnlyForFiles(t *testing.T) {
+	st, err := Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "cache.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if bad := st.stmts.get(t.Context(), "SELEC nonsense"); bad != nil {
+		t.Fatal("a statement that does not prepare is not cached")
+	}
+	for i := range maxCachedStmts + 10 {
+		q := fmt.Sprintf("SELECT %d", i)
+		got := st.stmts.get(t.Context(), q)
+		if (got != nil) != (i < maxCachedStmts) {
+			t.Fatalf("query %d: prepared %v; the cache keeps %d", i, got != nil, maxCachedStmts)
+		}
+	}
+	if again := st.stmts.get(t.Context(), "SELECT 0"); again == nil {
+		t.Fatal("a cached statement must stay available")
+	}
+
+	mem, err := Open(t.Context(), "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if mem.stmts.get(t.Context(), "SELECT 1") != nil {
+		t.Fatal("an in-memory database has one connection and no statement cache")
+	}
+}
