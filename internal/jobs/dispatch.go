@@ -25,6 +25,9 @@ func (m *Manager) Run(ctx context.Context) error {
 	for _, b := range m.opt.Backends {
 		m.wg.Go(func() { b.run(ctx, m.poke) })
 	}
+	if err := m.loadLine(ctx); err != nil {
+		return err
+	}
 	if err := m.recoverJobs(ctx); err != nil {
 		return err
 	}
@@ -58,21 +61,37 @@ func (m *Manager) Backends() []BackendState {
 	return out
 }
 
-// dispatch sends queued jobs, in fair order, to backends with room.
-func (m *Manager) dispatch(ctx context.Context) {
+// loadLine reads the queued jobs and who was served when from the store.
+func (m *Manager) loadLine(ctx context.Context) error {
 	queued, err := m.store.QueuedJobs(ctx)
-	if err != nil || len(queued) == 0 {
-		if err != nil && ctx.Err() == nil {
-			m.log.Error("read queue", "err", err)
-		}
-		return
+	if err != nil {
+		return fmt.Errorf("read queue: %w", err)
 	}
 	served, err := m.store.LastServed(ctx)
 	if err != nil {
-		m.log.Error("read queue", "err", err)
+		return fmt.Errorf("read queue: %w", err)
+	}
+	m.line.load(queued, served)
+	return nil
+}
+
+// reloadServed re-reads who was served when, after a re-queue took a
+// submission back.
+func (m *Manager) reloadServed(ctx context.Context) {
+	served, err := m.store.LastServed(ctx)
+	if err != nil {
+		m.log.Warn("read last served", "err", err)
 		return
 	}
-	order := FairOrder(queued, served)
+	m.line.setServed(served)
+}
+
+// dispatch sends queued jobs, in fair order, to backends with room.
+func (m *Manager) dispatch(ctx context.Context) {
+	order := m.line.order()
+	if len(order) == 0 {
+		return
+	}
 	var waiting []model.Job
 	for _, job := range order {
 		if !m.anyRoom() || !m.launch(ctx, job) {
@@ -134,8 +153,13 @@ func (m *Manager) launch(ctx context.Context, job model.Job) bool {
 	if err != nil {
 		tracker.Close()
 		chosen.release()
-		return model.ErrorCodeOf(err) == model.CodeConflict // cancelled meanwhile: nothing to wait for
+		if model.ErrorCodeOf(err) == model.CodeConflict {
+			m.line.remove(job.ID) // cancelled meanwhile: nothing to wait for
+			return true
+		}
+		return false
 	}
+	m.line.submitted(job)
 	f := newFlight(chosen, job, pid, tracker, nodes)
 	// Submitted here, in dispatch order, so ComfyUI's own queue keeps the
 	// fair order; a POST from each flight's goroutine could overtake.
@@ -161,8 +185,7 @@ func (m *Manager) start(ctx context.Context, f *flight) {
 		m.mu.Lock()
 		delete(m.flights, f.job.ID)
 		m.mu.Unlock()
-		f.b.release()
-		m.poke()
+		f.release(m.poke)
 	})
 }
 
@@ -188,6 +211,7 @@ func (m *Manager) failJob(ctx context.Context, id int64, code, msg string) {
 		return
 	}
 	m.log.Info("job failed", "job_id", id, "code", code, "reason", msg)
+	m.line.remove(id)
 	m.mu.Lock()
 	delete(m.positions, id)
 	m.mu.Unlock()
@@ -207,6 +231,8 @@ func (m *Manager) requeue(ctx context.Context, job model.Job, why string) {
 		return
 	}
 	m.log.Info("job re-queued", "job_id", job.ID, "reason", why, "attempt", job.Attempts)
+	m.line.add(job)
+	m.reloadServed(ctx)
 	m.changed(ctx, job)
 	m.poke()
 }

@@ -18,6 +18,7 @@ type flight struct {
 	tracker  *comfy.Tracker
 	nodes    map[string]string
 	cancelCh chan cancelRequest
+	freeSlot sync.Once // the backend's window slot goes back exactly once
 
 	mu       sync.Mutex
 	job      model.Job
@@ -59,6 +60,15 @@ func (f *flight) cancel(ctx context.Context) (model.Job, error) {
 	case <-ctx.Done():
 		return model.Job{}, ctx.Err()
 	}
+}
+
+// release gives the flight's slot back to its backend (once) and wakes
+// the dispatcher.
+func (f *flight) release(poke func()) {
+	f.freeSlot.Do(func() {
+		f.b.release()
+		poke()
+	})
 }
 
 // snapshot is the flight's progress as an Update.

@@ -62,6 +62,9 @@ func (m *Manager) fly(ctx context.Context, f *flight) {
 			}
 		case <-f.tracker.Done():
 			m.drain(ctx, f, events)
+			// The prompt has left ComfyUI: its slot can take the next one
+			// while the images are fetched and recorded.
+			f.release(m.poke)
 			if o, ok := f.tracker.Outcome(); ok {
 				m.onOutcome(ctx, f, o)
 			}
@@ -232,6 +235,8 @@ func (m *Manager) submitFailed(ctx context.Context, f *flight, err error) {
 	m.log.Warn("submit failed; back in line", "job_id", f.job.ID, "backend", f.b.Name, "err", err)
 	job, terr := m.store.Transition(ctx, f.job.ID, model.StatusQueued, store.JobChange{From: []model.JobStatus{model.StatusSubmitted}})
 	if terr == nil {
+		m.line.add(job)
+		m.reloadServed(ctx)
 		m.changed(ctx, job)
 	}
 }

@@ -54,6 +54,7 @@ type Manager struct {
 	flights   map[int64]*flight
 	durations []time.Duration // recent run times, newest last, for ETAs
 	positions map[int64]int   // last position told to each queued job
+	line      *line
 	wg        sync.WaitGroup
 }
 
@@ -83,6 +84,7 @@ func New(opt Options) *Manager {
 		wake:      make(chan struct{}, 1),
 		flights:   map[int64]*flight{},
 		positions: map[int64]int{},
+		line:      newLine(),
 	}
 }
 
@@ -120,7 +122,8 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 	if err != nil {
 		return model.Job{}, Update{}, err
 	}
-	upd := m.queuedUpdate(ctx, job)
+	m.line.add(job)
+	upd := m.queuedUpdate(job)
 	if r.Announce != nil {
 		ch, msg, err := r.Announce(ctx, job, upd)
 		if err != nil {
@@ -129,6 +132,7 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 			return job, upd, err
 		} else {
 			job.StatusChannelID, job.StatusMessageID = ch, msg
+			m.line.update(job)
 		}
 	}
 	upd.Job = job
@@ -197,6 +201,7 @@ func (m *Manager) Cancel(ctx context.Context, id int64) (model.Job, error) {
 			}
 			return job, err
 		}
+		m.line.remove(id)
 		m.changed(ctx, job)
 		m.poke()
 		return job, nil
@@ -233,11 +238,7 @@ func (m *Manager) Queue(ctx context.Context) ([]Entry, error) {
 		}
 		out = append(out, Entry{Job: j, Fraction: m.fraction(j.ID)})
 	}
-	served, err := m.store.LastServed(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i, j := range FairOrder(queued, served) {
+	for i, j := range FairOrder(queued, m.line.lastServed()) {
 		out = append(out, Entry{Job: j, Position: i + 1})
 	}
 	return out, nil
@@ -250,7 +251,7 @@ func (m *Manager) Status(ctx context.Context, id int64) (Update, error) {
 		return Update{}, err
 	}
 	if job.Status == model.StatusQueued {
-		return m.queuedUpdate(ctx, job), nil
+		return m.queuedUpdate(job), nil
 	}
 	m.mu.Lock()
 	f := m.flights[id]
@@ -273,6 +274,7 @@ func (m *Manager) ClearQueued(ctx context.Context, f store.JobFilter) ([]model.J
 		return nil, err
 	}
 	for _, j := range jobs {
+		m.line.remove(j.ID)
 		m.changed(ctx, j)
 	}
 	m.poke()
@@ -296,22 +298,16 @@ func (m *Manager) changed(ctx context.Context, job model.Job) {
 	}
 	switch job.Status {
 	case model.StatusQueued:
-		m.opt.Notifier.Changed(m.queuedUpdate(ctx, job))
+		m.opt.Notifier.Changed(m.queuedUpdate(job))
 	default:
 		m.opt.Notifier.Changed(Update{Job: job})
 	}
 }
 
 // queuedUpdate places a queued job in the fair order and estimates its wait.
-func (m *Manager) queuedUpdate(ctx context.Context, job model.Job) Update {
+func (m *Manager) queuedUpdate(job model.Job) Update {
 	u := Update{Job: job}
-	queued, err1 := m.store.QueuedJobs(ctx)
-	served, err2 := m.store.LastServed(ctx)
-	if err := errors.Join(err1, err2); err != nil {
-		m.log.Warn("cannot compute queue position", "job_id", job.ID, "err", err)
-		return u
-	}
-	order := FairOrder(queued, served)
+	order := m.line.order()
 	u.QueueLength = len(order)
 	u.Position = Positions(order)[job.ID]
 	u.ETA = m.eta(u.Position)

@@ -15,24 +15,34 @@ import (
 // queued must be oldest first; lastServed holds when each user last had a
 // job sent to a backend (absent: never, which goes first).
 func FairOrder(queued []model.Job, lastServed map[string]time.Time) []model.Job {
-	perUser := map[string][]model.Job{}
+	// Jobs are large: group and order their indices, and copy each job once.
+	slot := make(map[string]int)
 	var users []string
-	for _, j := range queued {
-		if _, ok := perUser[j.UserID]; !ok {
+	var perUser [][]int
+	for i, j := range queued {
+		k, ok := slot[j.UserID]
+		if !ok {
+			k = len(users)
+			slot[j.UserID] = k
 			users = append(users, j.UserID)
+			perUser = append(perUser, nil)
 		}
-		perUser[j.UserID] = append(perUser[j.UserID], j)
+		perUser[k] = append(perUser[k], i)
 	}
 	// users is in order of each user's oldest job; a stable sort by last
 	// service keeps that order among equals.
-	slices.SortStableFunc(users, func(a, b string) int {
-		return lastServed[a].Compare(lastServed[b])
+	rank := make([]int, len(users))
+	for k := range rank {
+		rank[k] = k
+	}
+	slices.SortStableFunc(rank, func(a, b int) int {
+		return lastServed[users[a]].Compare(lastServed[users[b]])
 	})
 	out := make([]model.Job, 0, len(queued))
 	for round := 0; len(out) < len(queued); round++ {
-		for _, u := range users {
-			if round < len(perUser[u]) {
-				out = append(out, perUser[u][round])
+		for _, k := range rank {
+			if round < len(perUser[k]) {
+				out = append(out, queued[perUser[k][round]])
 			}
 		}
 	}
