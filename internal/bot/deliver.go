@@ -76,7 +76,7 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		msg.Files = files
 		msg.Nonce = "job" + strconv.FormatInt(job.ID, 10) + "p" + strconv.Itoa(i)
 		msg.EnforceNonce = true
-		posted, err := b.client.Rest.CreateMessage(channel, msg, rest.WithCtx(ctx))
+		posted, err := s.post(ctx, channel, msg)
 		if closedDMs(err) && !inChannel && job.GuildID != "" {
 			b.log.Info("DMs closed; delivering in the channel", "job_id", job.ID, "user_id", job.UserID)
 			return s.deliver(ctx, job, images, true)
@@ -94,6 +94,17 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		first += len(part)
 	}
 	return nil
+}
+
+// post sends one result message, waiting for an upload slot first.
+func (s *statusBoard) post(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate) (*discord.Message, error) {
+	select {
+	case s.uploads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.uploads }()
+	return s.b.client.Rest.CreateMessage(channel, msg, rest.WithCtx(ctx))
 }
 
 // closedDMsNote tells a user why a DM result landed in the channel.

@@ -59,11 +59,18 @@ func (b *Bot) routes() []route {
 	return rs
 }
 
+// handlerSlots bounds the handlers doing their work (database, queue,
+// Discord calls) at once. Acknowledgements do not wait for a slot: in a
+// burst of interactions the rest wait parked, instead of hundreds of
+// runnable goroutines delaying every acknowledgement behind them.
+const handlerSlots = 8
+
 // mux builds the interaction router from the route table.
 func (b *Bot) mux() *handler.Mux {
 	m := handler.New()
+	slots := make(chan struct{}, handlerSlots)
 	for _, r := range b.routes() {
-		m.Interaction(r.pattern, b.serve(r))
+		m.Interaction(r.pattern, b.serve(r, slots))
 	}
 	m.NotFound(func(e *handler.InteractionEvent) error {
 		b.log.Warn("interaction without a route", "type", int(e.Type()), "user_id", e.User().ID.String())
@@ -76,8 +83,9 @@ func (b *Bot) mux() *handler.Mux {
 }
 
 // serve wraps a route: acknowledge, decide permission, run, and turn any
-// error into the user's reply. Nothing slow happens before the ack.
-func (b *Bot) serve(r route) handler.InteractionHandler {
+// error into the user's reply. Nothing slow happens before the ack; after
+// a deferral the work waits for one of slots.
+func (b *Bot) serve(r route, slots chan struct{}) handler.InteractionHandler {
 	return func(e *handler.InteractionEvent) error {
 		if !b.work.enter() {
 			return nil // shutting down
@@ -101,6 +109,14 @@ func (b *Bot) serve(r route) handler.InteractionHandler {
 			}
 		}
 		b.metrics.ackLatency.Observe(b.now().Sub(start).Seconds())
+		if mode == ackDefer {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				return nil
+			}
+		}
 		err := b.authorize(c, r.perm)
 		if err == nil {
 			err = run(c)

@@ -22,6 +22,10 @@ import (
 type statusBoard struct {
 	b        *Bot
 	interval time.Duration
+	// uploads bounds the result messages being posted at once: each holds
+	// its images and the multipart copy of them disgo builds, while Discord
+	// takes one message per channel at a time anyway.
+	uploads chan struct{}
 
 	mu   sync.Mutex
 	msgs map[int64]*statusMessage
@@ -31,10 +35,23 @@ type statusMessage struct {
 	c *coalescer[jobs.Update]
 	// gone is set when a user deleted the message: no more edits.
 	gone bool
+	// last is the status of the newest update pushed, under statusBoard.mu.
+	last model.JobStatus
 }
 
+// refreshEvery is how many progress intervals a queued job's status
+// message waits before showing a new place in line. A line of a hundred
+// jobs moves with every dispatch; refreshing each place every interval
+// would cost more edits than all the jobs' real changes together, and on
+// Discord, whose channels take about one edit a second, would crowd them
+// out. A change of state still shows within one interval.
+const refreshEvery = 5
+
+// maxUploads is how many result messages are posted at once.
+const maxUploads = 2
+
 func newStatusBoard(b *Bot, interval time.Duration) *statusBoard {
-	return &statusBoard{b: b, interval: interval, msgs: map[int64]*statusMessage{}}
+	return &statusBoard{b: b, interval: interval, msgs: map[int64]*statusMessage{}, uploads: make(chan struct{}, maxUploads)}
 }
 
 // Changed implements jobs.Notifier: it never blocks.
@@ -47,7 +64,7 @@ func (s *statusBoard) Changed(u jobs.Update) {
 			return // shutting down: the next start shows the state
 		}
 		m = &statusMessage{}
-		m.c = newCoalescer(s.interval, func(ctx context.Context, u jobs.Update) error { return s.edit(ctx, m, u) })
+		m.c = newCoalescer(s.interval, refreshEvery*s.interval, func(ctx context.Context, u jobs.Update) error { return s.edit(ctx, m, u) })
 		s.msgs[u.Job.ID] = m
 		go func() {
 			defer s.b.work.leave()
@@ -57,7 +74,15 @@ func (s *statusBoard) Changed(u jobs.Update) {
 			s.mu.Unlock()
 		}()
 	}
+	// The message was posted showing the job queued: while it stays
+	// queued, only its place in line changes.
+	moved := u.Job.Status == model.StatusQueued && (m.last == "" || m.last == model.StatusQueued)
+	m.last = u.Job.Status
 	s.mu.Unlock()
+	if moved {
+		m.c.Refresh(u)
+		return
+	}
 	m.c.Push(u, u.Job.Status.Final())
 }
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -17,7 +18,7 @@ func TestCoalescerRateAndFinal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		var got []sent
-		c := newCoalescer(2*time.Second, func(_ context.Context, v int) error {
+		c := newCoalescer(2*time.Second, 2*time.Second, func(_ context.Context, v int) error {
 			mu.Lock()
 			got = append(got, sent{time.Now(), v})
 			mu.Unlock()
@@ -56,7 +57,7 @@ func TestCoalescerStopsWithContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		calls := 0
-		c := newCoalescer(time.Second, func(context.Context, string) error { calls++; return nil })
+		c := newCoalescer(time.Second, time.Second, func(context.Context, string) error { calls++; return nil })
 		go c.Run(ctx)
 		c.Push("a", false)
 		synctest.Wait()
@@ -67,4 +68,68 @@ func TestCoalescerStopsWithContext(t *testing.T) {
 			t.Fatalf("want 1 send before cancel, got %d", calls)
 		}
 	})
+}
+
+func TestCoalescerRefreshWaitsTheSlowInterval(t *testing.T) {
+	cases := []struct {
+		name   string
+		pushes func(c *coalescer[string])
+		want   []sent2
+	}{
+		{
+			name: "refreshes alone wait the slow interval",
+			pushes: func(c *coalescer[string]) {
+				c.Push("queued", false)
+				time.Sleep(time.Second)
+				c.Refresh("#3")
+				time.Sleep(time.Second)
+				c.Refresh("#2")
+			},
+			want: []sent2{{0, "queued"}, {10 * time.Second, "#2"}},
+		},
+		{
+			name: "a push during the wait goes out after the interval",
+			pushes: func(c *coalescer[string]) {
+				c.Push("queued", false)
+				time.Sleep(time.Second)
+				c.Refresh("#2")
+				time.Sleep(time.Second)
+				c.Push("running", false)
+				time.Sleep(time.Second)
+				c.Refresh("#1")
+			},
+			want: []sent2{{0, "queued"}, {2 * time.Second, "running"}, {12 * time.Second, "#1"}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now()
+				var mu sync.Mutex
+				var got []sent2
+				c := newCoalescer(2*time.Second, 10*time.Second, func(_ context.Context, v string) error {
+					mu.Lock()
+					got = append(got, sent2{time.Since(start), v})
+					mu.Unlock()
+					return nil
+				})
+				ctx, cancel := context.WithCancel(t.Context())
+				go c.Run(ctx)
+				tc.pushes(c)
+				time.Sleep(20 * time.Second)
+				cancel()
+				<-c.Done()
+				mu.Lock()
+				defer mu.Unlock()
+				if !slices.Equal(got, tc.want) {
+					t.Fatalf("sent %v, want %v", got, tc.want)
+				}
+			})
+		})
+	}
+}
+
+type sent2 struct {
+	after time.Duration
+	v     string
 }
