@@ -82,7 +82,7 @@ func start(t *testing.T) *run {
 	r := &run{t: t, out: &lockedBuffer{}, errOut: &lockedBuffer{}, db: filepath.Join(t.TempDir(), "bot.db")}
 	r.sess, err = sandbox.New(sandbox.Options{
 		Exe: exe, Env: append(os.Environ(), childMode+"=bot"), DBPath: r.db,
-		JSON: true, Stdout: r.out, Stderr: r.errOut,
+		JSON: true, Stdout: r.out, Stderr: r.errOut, TempDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,8 @@ type Options struct {
 	Now func() time.Time
 	// StartTimeout bounds each start of the bot; default 60 s.
 	StartTimeout time.Duration
+	// TempDir is where the work directory is made; default os.TempDir().
+	TempDir string
 }
 
 // Session is a running sandbox: the fakes, the bot as a child process and
@@ -105,7 +107,7 @@ func New(opts Options) (*Session, error) {
 	if opts.Stderr == nil {
 		opts.Stderr = io.Discard
 	}
-	dir, err := os.MkdirTemp("", "discordsend-sandbox-*")
+	dir, err := os.MkdirTemp(opts.TempDir, "discordsend-sandbox-*")
 	if err != nil {
 		return nil, fmt.Errorf("create work directory: %w", err)
 	}
