@@ -16,6 +16,7 @@ func commands() []*command {
 		migrateCommand(),
 		generateCommand(),
 		workflowCommand(),
+		benchCommand(),
 		sandboxCommand(),
 		versionCommand(),
 		helpCommand(),
