@@ -53,7 +53,7 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.DurationVar(&o.cfg.Ramp, "ramp", o.cfg.Ramp, "spread the users' first bursts over this `time` (0: all at once)")
 			fs.StringVar(&o.cfg.Limits, "rate-limits", o.cfg.Limits, "the fake Discord's rate limits: relaxed (far above the load), discord (Discord's own) or off")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
-			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the bot to `file`")
+			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the bot to `file`, and of the peer process to file.peer")
 			fs.BoolVar(&o.peer, "peer-process", false, "internal: be the peer process of a bench run (fakes and users)")
 		},
 		run: func(ctx context.Context, c *cli, _ []string) error { return runBench(ctx, c, o) },
@@ -65,6 +65,13 @@ func runBench(ctx context.Context, c *cli, o *benchOpts) error {
 		return usageErrorf("bench", "%v", err)
 	}
 	if o.peer {
+		if o.cpuprofile != "" {
+			stop, err := startCPUProfile(o.cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
 		return bench.ServePeers(ctx, o.cfg, c.Stdin, c.Stdout)
 	}
 	exe, err := os.Executable()
@@ -73,7 +80,11 @@ func runBench(ctx context.Context, c *cli, o *benchOpts) error {
 	}
 	peerCtx, killPeer := context.WithCancel(ctx)
 	defer killPeer()
-	peer, ends, err := bench.Launch(exec.CommandContext(peerCtx, exe, peerArgs(o.cfg)...))
+	args := peerArgs(o.cfg)
+	if o.cpuprofile != "" {
+		args = append(args, "--cpuprofile", o.cpuprofile+".peer")
+	}
+	peer, ends, err := bench.Launch(exec.CommandContext(peerCtx, exe, args...))
 	if err != nil {
 		return err
 	}

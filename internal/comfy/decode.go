@@ -41,6 +41,11 @@ func (w *wireString) UnmarshalJSON(b []byte) error {
 	case bytes.Equal(b, []byte("null")):
 		*w = ""
 		return nil
+	case plainString(b):
+		// Most values (node and prompt ids) need no unescaping; the
+		// decoder calling us has validated the document already.
+		*w = wireString(b[1 : len(b)-1])
+		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -66,6 +71,10 @@ func (w *wireNumber) UnmarshalJSON(b []byte) error {
 		*w = 0
 		return nil
 	}
+	if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+		*w = wireNumber(f) // a plain JSON number, the usual case
+		return nil
+	}
 	var s wireString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
@@ -76,6 +85,66 @@ func (w *wireNumber) UnmarshalJSON(b []byte) error {
 	}
 	*w = wireNumber(f)
 	return nil
+}
+
+// splitEnvelope reads the {"type": T, "data": D} envelope ComfyUI sends,
+// in that order, without decoding it: every frame would otherwise be
+// parsed twice, the envelope and then its data. D is what lies between
+// "data": and the closing brace; decodeData rejects it when something else
+// follows D, since a JSON value followed by more is not JSON.
+func splitEnvelope(b []byte) (typ string, data []byte, ok bool) {
+	rest, ok := expect(b, "{")
+	if ok {
+		rest, ok = expect(rest, `"type"`)
+	}
+	if ok {
+		rest, ok = expect(rest, ":")
+	}
+	if !ok {
+		return "", nil, false
+	}
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	end := bytes.IndexByte(rest[min(1, len(rest)):], '"') + 2
+	if end < 2 || !plainString(rest[:end]) {
+		return "", nil, false
+	}
+	typ, rest = string(rest[1:end-1]), rest[end:]
+	rest, ok = expect(rest, ",")
+	if ok {
+		rest, ok = expect(rest, `"data"`)
+	}
+	if ok {
+		rest, ok = expect(rest, ":")
+	}
+	rest = bytes.TrimRight(rest, " \t\r\n")
+	if !ok || len(rest) == 0 || rest[len(rest)-1] != '}' {
+		return "", nil, false
+	}
+	data = bytes.TrimSpace(rest[:len(rest)-1])
+	return typ, data, len(data) > 0
+}
+
+// expect consumes token after optional white space.
+func expect(b []byte, token string) ([]byte, bool) {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if !bytes.HasPrefix(b, []byte(token)) {
+		return b, false
+	}
+	return b[len(token):], true
+}
+
+// plainString reports whether b is a quoted JSON string whose bytes need
+// no decoding: no escapes and nothing outside printable ASCII.
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 func stringsOf(in []wireString) []string {
@@ -90,6 +159,18 @@ func stringsOf(in []wireString) []string {
 }
 
 func decodeText(data []byte) (Event, error) {
+	if typ, body, ok := splitEnvelope(data); ok {
+		ev, err := decodeData(typ, body)
+		if u, unknown := ev.(Unknown); err == nil && (!unknown || json.Valid(u.Data)) {
+			return ev, nil
+		}
+		// body was not the whole data value after all: decode it the long way.
+	}
+	return decodeEnvelope(data)
+}
+
+// decodeEnvelope decodes any JSON message, whatever the order of its keys.
+func decodeEnvelope(data []byte) (Event, error) {
 	var env struct {
 		Type string          `json:"type"`
 		Data json.RawMessage `json:"data"`

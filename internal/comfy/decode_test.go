@@ -228,6 +228,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(true, []byte{0, 0, 0, 3, 0, 0, 0, 0})
 	f.Add(false, []byte(`{"type":"executing","data":null}`))
 	f.Add(false, []byte(`{"type":"status","data":{"status":null}}`))
+	f.Add(false, []byte(`{"type":"mystery","data":{"a":1},"sid":"x"}`))
+	f.Add(false, []byte(`{"type":"progress","data":{"value":1,"max":2}}}`))
+	f.Add(false, []byte(` { "type" : "progress" , "data" : {"value":"3","max":4.5e1,"node":7} } `))
 	f.Fuzz(func(t *testing.T, isBinary bool, data []byte) {
 		typ := websocket.MessageText
 		if isBinary {
@@ -236,6 +239,13 @@ func FuzzDecode(f *testing.F) {
 		ev, err := DecodeMessage(typ, data)
 		if (ev == nil) == (err == nil) {
 			t.Fatalf("event %#v with error %v: exactly one must be set", ev, err)
+		}
+		if !isBinary {
+			// The shortcut past the envelope must agree with decoding it.
+			slow, slowErr := decodeEnvelope(data)
+			if (err == nil) != (slowErr == nil) || !reflect.DeepEqual(ev, slow) {
+				t.Fatalf("decoded %#v (%v); the envelope decodes to %#v (%v)", ev, err, slow, slowErr)
+			}
 		}
 		if err != nil {
 			return
