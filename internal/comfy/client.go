@@ -237,7 +237,7 @@ func (c *Client) send(ctx context.Context, cl call) (reply, error) {
 		return reply{}, c.transportError(ctx, cl, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, err := readBody(resp, maxBody)
 	if err != nil {
 		return reply{}, c.transportError(ctx, cl, err)
 	}
@@ -245,6 +245,19 @@ func (c *Client) send(ctx context.Context, cl call) (reply, error) {
 		return reply{}, fmt.Errorf("comfy: %s: response larger than %d bytes", cl, maxBody)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// readBody reads at most limit+1 bytes of an answer. An image is megabytes:
+// a buffer sized by Content-Length takes it in one allocation, where
+// io.ReadAll would grow and copy its way there.
+// net/http ends a body at its Content-Length.
+func readBody(resp *http.Response, limit int) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= int64(limit) {
+		data := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, data)
+		return data, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 }
 
 func (c *Client) transportError(ctx context.Context, cl call, err error) error {
