@@ -21,7 +21,7 @@ func (s *Store) RecordDelivery(ctx context.Context, jobID int64, part int, chann
 		return false, err
 	}
 	err = s.write(ctx, func(tx *tx) error {
-		if _, err := findJob(ctx, tx, "j.id = ?", jobID); err != nil {
+		if err := jobExists(ctx, tx, jobID); err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -331,7 +332,7 @@ func (s *Store) UpdateProgress(ctx context.Context, id int64, progress float64, 
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *tx) error {
+	return s.writeOne(ctx, func(tx *tx) error {
 		res, err := tx.exec(ctx, `
 			UPDATE jobs SET progress = ?, progress_text = ?, updated_at = ?
 			WHERE id = ? AND status NOT IN (`+placeholders(3)+`)`,
@@ -346,7 +347,7 @@ func (s *Store) UpdateProgress(ctx context.Context, id int64, progress float64, 
 
 // SetStatusMessage records the message that shows a job's progress.
 func (s *Store) SetStatusMessage(ctx context.Context, id int64, channelID, messageID string) error {
-	return s.write(ctx, func(tx *tx) error {
+	return s.writeOne(ctx, func(tx *tx) error {
 		res, err := tx.exec(ctx, `UPDATE jobs SET status_channel_id = ?, message_id = ?, updated_at = ? WHERE id = ?`,
 			nullString(channelID), nullString(messageID), tx.now.UnixMilli(), id)
 		if err != nil {
@@ -434,8 +435,20 @@ func requireJob(ctx context.Context, tx *tx, res sql.Result, id int64) error {
 	if n > 0 {
 		return nil
 	}
-	_, err = findJob(ctx, tx, "j.id = ?", id)
-	return err
+	return jobExists(ctx, tx, id)
+}
+
+// jobExists returns a not-found error unless job id exists.
+func jobExists(ctx context.Context, tx *tx, id int64) error {
+	var one int
+	err := tx.queryRow(ctx, `SELECT 1 FROM jobs WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Errorf(model.CodeNotFound, "That job does not exist.")
+	}
+	if err != nil {
+		return fmt.Errorf("find job %d: %w", id, err)
+	}
+	return nil
 }
 
 func fraction(p float64) (float64, error) {

@@ -228,6 +228,15 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	return s.inTx(ctx, fn)
 }
 
+// writeOne runs fn, which writes with a single statement (and reads only
+// when it changed nothing), in the writers' line but without BEGIN and
+// COMMIT: SQLite makes one statement atomic by itself.
+func (s *Store) writeOne(ctx context.Context, fn func(*tx) error) error {
+	s.writer.Lock()
+	defer s.writer.Unlock()
+	return s.read(ctx, fn)
+}
+
 // read runs fn, which reads with a single statement, outside a transaction.
 func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
 	return fn(&tx{db: s.db, stmts: s.stmts, dialect: s.dialect, now: s.Now().UTC()})
