@@ -32,18 +32,59 @@ func (h *historyEntry) value() object {
 
 func (s *Server) addHistoryLocked(h *historyEntry) {
 	s.st.history = append(s.st.history, h)
-	if len(s.st.history) > maxHistory {
-		s.st.history = s.st.history[len(s.st.history)-maxHistory:]
+	s.st.historyIDs[h.j.id]++
+	if n := len(s.st.history) - maxHistory; n > 0 {
+		for _, old := range s.st.history[:n] {
+			s.forgetHistoryIDLocked(old.j.id)
+		}
+		s.st.history = s.st.history[n:]
 	}
 }
 
+func (s *Server) forgetHistoryIDLocked(id string) {
+	if n := s.st.historyIDs[id] - 1; n > 0 {
+		s.st.historyIDs[id] = n
+	} else {
+		delete(s.st.historyIDs, id)
+	}
+}
+
+// historyLocked finds the oldest entry of a prompt id. A full history holds thousands of
+// entries and clients ask for recent ones, so an id known to be unique is looked for from the
+// newest end; only a client reusing prompt ids costs a scan from the oldest.
 func (s *Server) historyLocked(id string) *historyEntry {
+	switch s.st.historyIDs[id] {
+	case 0:
+		return nil
+	case 1:
+		for i := len(s.st.history) - 1; i >= 0; i-- {
+			if h := s.st.history[i]; h.j.id == id {
+				return h
+			}
+		}
+	}
 	for _, h := range s.st.history {
 		if h.j.id == id {
 			return h
 		}
 	}
 	return nil
+}
+
+func (s *Server) clearHistoryLocked() {
+	s.st.history = nil
+	clear(s.st.historyIDs)
+}
+
+// deleteHistoryLocked removes the oldest entry of a prompt id.
+func (s *Server) deleteHistoryLocked(id string) {
+	for i, h := range s.st.history {
+		if h.j.id == id {
+			s.st.history = append(s.st.history[:i], s.st.history[i+1:]...)
+			s.forgetHistoryIDLocked(id)
+			return
+		}
+	}
 }
 
 func (s *Server) handleGetHistoryEntry(w http.ResponseWriter, r *http.Request) {
@@ -107,15 +148,10 @@ func (s *Server) handlePostHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	if body.Clear {
-		s.st.history = nil
+		s.clearHistoryLocked()
 	}
 	for _, id := range body.Delete {
-		for i, h := range s.st.history {
-			if h.j.id == id {
-				s.st.history = append(s.st.history[:i], s.st.history[i+1:]...)
-				break
-			}
-		}
+		s.deleteHistoryLocked(id)
 	}
 	s.changedLocked()
 	s.mu.Unlock()

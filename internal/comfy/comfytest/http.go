@@ -1,7 +1,6 @@
 package comfytest
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -129,7 +128,8 @@ func (s *Server) requireHeaders(next http.Handler) http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	// Most answers fit; a history entry with its prompt takes a few kilobytes.
+	b, err := appendJSON(make([]byte, 0, 4096), v)
 	if err != nil {
 		writeServerError(w)
 		return
@@ -164,7 +164,7 @@ func (s *Server) handleObjectInfo(w http.ResponseWriter, _ *http.Request) {
 		for _, name := range s.cat.order {
 			all = append(all, member{name, s.cat.classes[name].render(s.models, uploads)})
 		}
-		b, err := json.Marshal(all)
+		b, err := appendJSON(nil, all)
 		if err != nil {
 			s.mu.Unlock()
 			writeServerError(w)

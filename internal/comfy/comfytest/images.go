@@ -3,6 +3,7 @@ package comfytest
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxSide bounds generated images so a workflow asking for 16384² cannot exhaust memory.
@@ -41,66 +43,140 @@ type imageSpec struct {
 
 func fileKey(kind, subfolder, name string) string { return kind + "\x00" + subfolder + "\x00" + name }
 
-func (f *file) bytes() ([]byte, error) {
+func (f *file) bytes(pngs *pngCache) ([]byte, error) {
 	if f.data != nil {
 		return f.data, nil
 	}
-	return renderPNG(f.img)
+	return pngs.render(f.img)
 }
 
-// renderPNG draws a solid image of the requested size. Text chunks carry the prompt and, when
+// pngCache keeps the zlib-compressed pixels of generated images, most of what a render costs.
+// A generated image has one colour, so its pixels depend on its size alone: the colour is only
+// in the palette, which render writes anew. Sizes rarely vary, so a few entries serve all.
+type pngCache struct {
+	mu    sync.Mutex
+	sizes map[[2]int]pngParts
+}
+
+// pngCacheSize bounds the cache; a workflow asking for ever new sizes costs an encode each.
+const pngCacheSize = 32
+
+// pngParts is an encoded image without its palette: signature and IHDR, then IDAT and IEND.
+type pngParts struct {
+	head, tail []byte
+}
+
+// render draws a solid image of the requested size. Text chunks carry the prompt and, when
 // asked, padding of pseudo-random printable bytes that stays a valid PNG any decoder accepts.
-func renderPNG(spec imageSpec) ([]byte, error) {
-	w, h := clampSide(spec.w), clampSide(spec.h)
-	img := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{spec.color})
+func (c *pngCache) render(spec imageSpec) ([]byte, error) {
+	p, err := c.parts(clampSide(spec.w), clampSide(spec.h), spec.color)
+	if err != nil {
+		return nil, err
+	}
+	const chunk = 12 // length, type and CRC
+	size := len(p.head) + chunk + len("prompt\x00") + len(spec.prompt) + chunk + len("comment\x00") + spec.extra +
+		chunk + 3 + chunk + 1 + len(p.tail)
+	out := make([]byte, 0, size)
+	out = append(out, p.head...)
+	// Text chunks go right after IHDR, before the palette.
+	if len(spec.prompt) > 0 {
+		out = appendChunk(out, "tEXt", func(b []byte) []byte {
+			return append(append(b, "prompt\x00"...), spec.prompt...)
+		})
+	}
+	if spec.extra > 0 {
+		out = appendChunk(out, "tEXt", func(b []byte) []byte {
+			return appendPadding(append(b, "comment\x00"...), spec.extra, spec.seed)
+		})
+	}
+	out = appendPalette(out, spec.color)
+	return append(out, p.tail...), nil
+}
+
+func (c *pngCache) parts(w, h int, col color.NRGBA) (pngParts, error) {
+	key := [2]int{w, h}
+	c.mu.Lock()
+	p, ok := c.sizes[key]
+	c.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := encodeParts(w, h, col)
+	if err != nil {
+		return pngParts{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sizes == nil {
+		c.sizes = map[[2]int]pngParts{}
+	}
+	if len(c.sizes) >= pngCacheSize {
+		for k := range c.sizes {
+			delete(c.sizes, k) // any one: a cache this small needs no LRU order
+			break
+		}
+	}
+	c.sizes[key] = p
+	return p, nil
+}
+
+// encodeParts encodes a one-colour image with image/png and cuts its palette out.
+func encodeParts(w, h int, col color.NRGBA) (pngParts, error) {
+	img := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{col})
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("encode png: %w", err)
+		return pngParts{}, fmt.Errorf("encode png: %w", err)
 	}
 	b := buf.Bytes()
-	// Signature (8 bytes) and the IHDR chunk (25 bytes) come first; text chunks go after them.
+	// Signature (8 bytes) and the IHDR chunk (25 bytes) come first, the palette chunks next.
 	const afterIHDR = 33
-	var extra bytes.Buffer
-	if len(spec.prompt) > 0 {
-		writeChunk(&extra, "tEXt", append([]byte("prompt\x00"), spec.prompt...))
+	i := afterIHDR
+	for i+8 <= len(b) && (string(b[i+4:i+8]) == "PLTE" || string(b[i+4:i+8]) == "tRNS") {
+		i += 12 + int(binary.BigEndian.Uint32(b[i:]))
 	}
-	if spec.extra > 0 {
-		writeChunk(&extra, "tEXt", append([]byte("comment\x00"), padding(spec.extra, spec.seed)...))
+	if i == afterIHDR || i > len(b) {
+		return pngParts{}, errors.New("encode png: no palette after IHDR")
 	}
-	out := make([]byte, 0, len(b)+extra.Len())
-	out = append(out, b[:afterIHDR]...)
-	out = append(out, extra.Bytes()...)
-	out = append(out, b[afterIHDR:]...)
-	return out, nil
+	return pngParts{head: b[:afterIHDR:afterIHDR], tail: b[i:]}, nil
+}
+
+// appendPalette writes what image/png writes for a one-colour palette: PLTE, and tRNS when the
+// colour is not opaque.
+func appendPalette(b []byte, c color.NRGBA) []byte {
+	b = appendChunk(b, "PLTE", func(b []byte) []byte { return append(b, c.R, c.G, c.B) })
+	if c.A != 0xff {
+		b = appendChunk(b, "tRNS", func(b []byte) []byte { return append(b, c.A) })
+	}
+	return b
 }
 
 func clampSide(n int) int {
 	return min(max(n, 1), maxSide)
 }
 
-func writeChunk(w *bytes.Buffer, typ string, data []byte) {
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(data)))
-	w.Write(n[:])
-	crc := crc32.NewIEEE()
-	crc.Write([]byte(typ))
-	crc.Write(data)
-	w.WriteString(typ)
-	w.Write(data)
-	binary.BigEndian.PutUint32(n[:], crc.Sum32())
-	w.Write(n[:])
+// appendChunk appends a PNG chunk whose data fill appends.
+func appendChunk(b []byte, typ string, fill func([]byte) []byte) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b = append(b, typ...)
+	b = fill(b)
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-8))
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start+4:]))
 }
 
-func padding(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 0x636f6d6679))
-	b := make([]byte, n)
-	for i := 0; i < n; {
+// appendPadding appends n printable bytes drawn from seed.
+func appendPadding(b []byte, n int, seed uint64) []byte {
+	var r rand.PCG
+	r.Seed(seed, 0x636f6d6679)
+	start := len(b)
+	b = slices.Grow(b, n)[:start+n]
+	pad := b[start:]
+	for i := 0; i < n; i += 8 {
 		v := r.Uint64()
-		for k := 0; k < 8 && i < n; k++ {
-			b[i] = byte(' ' + (v&0xff)%95)
+		for k := i; k < min(i+8, n); k++ {
+			pad[k] = ' ' + byte(v)%95
 			v >>= 8
-			i++
 		}
 	}
 	return b
@@ -138,7 +214,17 @@ func (s *Server) saveImagesLocked(kind, prefix string, spec imageSpec, count int
 	return out
 }
 
+// uploadNamesLocked lists the input files, sorted. Every prompt is validated against the list
+// while the files map also holds every image generated so far, so the list is kept until an
+// upload changes it. Callers get a copy of their own.
 func (s *Server) uploadNamesLocked() []string {
+	if s.uploads == nil {
+		s.uploads = s.listUploadsLocked()
+	}
+	return slices.Clone(s.uploads)
+}
+
+func (s *Server) listUploadsLocked() []string {
 	var names []string
 	for _, f := range s.files {
 		if f.kind != "input" {
@@ -158,6 +244,7 @@ func (s *Server) uploadNamesLocked() []string {
 func (s *Server) addExampleInputLocked() {
 	s.files[fileKey("input", "", "example.png")] = &file{kind: "input", name: "example.png",
 		img: imageSpec{w: 512, h: 512, color: colorOf(0x8080c0)}}
+	s.uploads = nil
 }
 
 func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +286,7 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusNotFound)
 		return
 	}
-	data, err := f.bytes()
+	data, err := f.bytes(&s.pngs)
 	if err != nil {
 		writeServerError(w)
 		return
@@ -276,7 +363,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 			if existing == nil {
 				break
 			}
-			if old, err := existing.bytes(); err == nil && bytes.Equal(old, data) {
+			if old, err := existing.bytes(&s.pngs); err == nil && bytes.Equal(old, data) {
 				break
 			}
 			name = fmt.Sprintf("%s (%d)%s", stem, i, ext)
@@ -284,6 +371,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.files[fileKey(kind, sub, name)] = &file{kind: kind, subfolder: sub, name: name, data: data}
 	s.infoJSON = nil
+	s.uploads = nil
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, object{{"name", name}, {"subfolder", sub}, {"type", kind}})
 }

@@ -18,28 +18,8 @@ type member struct {
 	Value any
 }
 
-func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.Key)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(m.Value)
-		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", m.Key, err)
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// MarshalJSON serves values that reach json.Marshal directly; the server itself uses appendJSON.
+func (o object) MarshalJSON() ([]byte, error) { return appendObject(nil, o) }
 
 func (o object) get(key string) (any, bool) {
 	for _, m := range o {
@@ -71,6 +51,16 @@ func (o object) with(key string, v any) object {
 
 // decodeOrdered parses JSON into object, []any, string, json.Number, bool or nil.
 func decodeOrdered(data []byte) (any, error) {
+	if v, ok := parseOrdered(string(data)); ok {
+		return v, nil
+	}
+	return decodeTokens(data)
+}
+
+// decodeTokens is decodeOrdered by encoding/json's tokenizer: slow, but the reference, and the
+// judge of input parseOrdered does not take. It ignores trailing bytes that do not start a
+// value, a quirk kept as it always was.
+func decodeTokens(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := readValue(dec)
@@ -136,15 +126,17 @@ func readValue(dec *json.Decoder) (any, error) {
 // num is a ComfyUI number: written as an int when it has no fraction, as Python does for ints.
 type num float64
 
-func (n num) MarshalJSON() ([]byte, error) {
+func (n num) MarshalJSON() ([]byte, error) { return n.appendJSON(nil), nil }
+
+func (n num) appendJSON(b []byte) []byte {
 	f := float64(n)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return []byte(strconv.FormatInt(int64(f), 10)), nil
+		return strconv.AppendInt(b, int64(f), 10)
 	}
-	return []byte(strconv.FormatFloat(f, 'g', -1, 64)), nil
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 // pyRepr renders a value the way Python's repr/str shows it in ComfyUI error texts.

@@ -174,11 +174,12 @@ func (ex *execution) sample(ctx context.Context, n *node, cl *class, in map[stri
 	h := fnv.New32a()
 	h.Write([]byte(seed))
 	lat.color = colorOf(int64(h.Sum32()))
+	var preview []byte
+	if ex.knobs.previews {
+		// Every step shows the same picture; frames copy it, so one encode serves them all.
+		preview = jpegPreview(lat.w, lat.h, lat.color)
+	}
 	for step := 1; step <= steps; step++ {
-		var preview []byte
-		if ex.knobs.previews {
-			preview = jpegPreview(lat.w, lat.h, lat.color)
-		}
 		if err := ex.progress(ctx, n.id, step, steps, preview, "image/jpeg"); err != nil {
 			return execResult{}, err
 		}
@@ -259,7 +260,7 @@ func (ex *execution) saveImages(n *node, in map[string]any, kind, prefix string)
 	}
 	img := imageIn(in)
 	spec, count := ex.outputSpec(img)
-	spec.prompt, _ = json.Marshal(ex.j.prompt)
+	spec.prompt = ex.j.prompt
 	ex.s.mu.Lock()
 	defer ex.s.mu.Unlock()
 	images := ex.s.saveImagesLocked(kind, prefix, spec, count)
@@ -273,7 +274,7 @@ func (ex *execution) sendImages(ctx context.Context, n *node, in map[string]any)
 	spec, count := ex.outputSpec(img)
 	spec.extra = 0
 	for i := range count {
-		png, err := renderPNG(spec)
+		png, err := ex.s.pngs.render(spec)
 		if err != nil {
 			return execResult{}, err
 		}
@@ -293,7 +294,7 @@ func (ex *execution) loadImage(in map[string]any) []any {
 	w, h := defaultSide, defaultSide
 	ex.s.mu.Lock()
 	if f := ex.s.files[fileKey("input", sub, base)]; f != nil {
-		if data, err := f.bytes(); err == nil {
+		if data, err := f.bytes(&ex.s.pngs); err == nil {
 			w, h = imageSize(data)
 		}
 	}

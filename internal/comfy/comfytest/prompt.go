@@ -1,6 +1,7 @@
 package comfytest
 
 import (
+	"bytes"
 	"container/heap"
 	"encoding/json"
 	"io"
@@ -92,15 +93,17 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 		clientID = pyStr(c)
 		extra.set("client_id", clientID)
 	}
-	j := &job{number: number, id: id, clientID: clientID, g: g, prompt: promptValue, extra: extra, outputs: res.outputs}
+	// A decoded value always encodes: it holds only objects, lists, strings, numbers and bools.
+	promptJSON, _ := appendJSON(nil, promptValue)
+	j := &job{number: number, id: id, clientID: clientID, g: g, prompt: promptJSON, extra: extra, outputs: res.outputs}
 
 	s.mu.Lock()
 	j.gen = s.st.gen
 	heap.Push(&s.st.pending, j)
-	promptJSON, _ := json.Marshal(promptValue)
-	extraJSON, _ := json.Marshal(extra)
+	extraJSON, _ := appendJSON(nil, extra)
+	// Callers get a copy: what they do with it must not change what the fake serves.
 	s.st.submitted = append(s.st.submitted, SubmittedPrompt{PromptID: id, ClientID: clientID, Number: number,
-		Prompt: promptJSON, ExtraData: extraJSON})
+		Prompt: bytes.Clone(promptJSON), ExtraData: extraJSON})
 	if len(s.st.submitted) > maxHistory {
 		// A long-running fake keeps as many as ComfyUI keeps history entries.
 		s.st.submitted = s.st.submitted[len(s.st.submitted)-maxHistory:]

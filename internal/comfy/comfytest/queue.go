@@ -12,8 +12,8 @@ type job struct {
 	id       string
 	clientID string
 	g        *graph
-	prompt   any    // as submitted (ordered), echoed by /queue and /history
-	extra    object // extra_data, with client_id when the prompt had one
+	prompt   rawJSON // as submitted, encoded once: /queue, /history and saved images repeat it
+	extra    object  // extra_data, with client_id when the prompt had one
 	outputs  []string
 	gen      int
 }

@@ -81,7 +81,10 @@ type Server struct {
 	files    map[string]*file
 	counters map[string]int
 	models   map[string][]string
-	infoJSON []byte // rendered /object_info, reset when model lists change
+	infoJSON []byte   // rendered /object_info, reset when model lists change
+	uploads  []string // sorted input file names, nil until listed again after an upload
+	scratch  []byte   // reused to encode WebSocket messages
+	pngs     pngCache
 }
 
 // state is what a ComfyUI restart loses.
@@ -94,6 +97,7 @@ type state struct {
 	interrupt  bool
 	lastNode   string
 	history    []*historyEntry
+	historyIDs map[string]int // how many entries of history each prompt id has
 	cache      map[string]*cacheEntry
 	submitted  []SubmittedPrompt
 	tempPrefix string
@@ -163,7 +167,7 @@ func newServer(opts ...Option) (*Server, error) {
 }
 
 func freshState(gen int) state {
-	return state{gen: gen, cache: map[string]*cacheEntry{}, tempPrefix: randomLetters(5)}
+	return state{gen: gen, cache: map[string]*cacheEntry{}, historyIDs: map[string]int{}, tempPrefix: randomLetters(5)}
 }
 
 // URL is the base URL of the fake, including the base path if one is set.

@@ -1,6 +1,7 @@
 package comfytest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -358,6 +359,12 @@ func compareNumbers(v any, bound json.Number) int {
 	n, ok := v.(json.Number)
 	if !ok {
 		return 0
+	}
+	// Integers, the common case, compare exactly without big.Float.
+	if a, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
+		if b, err := strconv.ParseInt(bound.String(), 10, 64); err == nil {
+			return cmp.Compare(a, b)
+		}
 	}
 	a, _, errA := big.ParseFloat(n.String(), 10, 128, big.ToNearestEven)
 	b, _, errB := big.ParseFloat(bound.String(), 10, 128, big.ToNearestEven)

@@ -5,12 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -136,8 +136,9 @@ func (s *Server) start(j *job) *execution {
 		ui: object{}, meta: object{}, states: object{}, inPending: map[string]bool{}, blockCount: map[string]int{},
 		blocking: map[string][]string{}, failFirst: s.knobs.failNext, failClass: s.knobs.failClass, knobs: s.knobs}
 	s.knobs.failNext = false
+	visiting := map[string]bool{}
 	for _, id := range j.g.ids {
-		ex.sig(id, map[string]bool{})
+		ex.sig(id, visiting)
 	}
 	// The classic cache keeps only what the current prompt can use.
 	keep := map[string]*cacheEntry{}
@@ -188,28 +189,36 @@ func (ex *execution) sig(id string, visiting map[string]bool) string {
 	}
 	visiting[id] = true
 	defer delete(visiting, id)
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", n.class)
+	sum := sha256.Sum256(ex.sigInput(n, visiting))
+	s := hex.EncodeToString(sum[:])
+	ex.sigs[id] = s
+	return s
+}
+
+// sigInput is what a node's cache key hashes: "class\x00", then "name=value\x00" per input in
+// name order, a link written as "name=@key:slot".
+func (ex *execution) sigInput(n *node, visiting map[string]bool) []byte {
+	b := append([]byte(n.class), 0)
 	if cl := ex.s.cat.classes[n.class]; cl != nil && cl.uniqueID {
-		fmt.Fprintf(h, "id=%s\x00", id)
+		b = append(append(append(b, "id="...), n.id...), 0)
 	}
 	if n.class == "SaveImageWebsocket" {
 		// Its IS_CHANGED returns the time: it never comes from the cache.
-		fmt.Fprintf(h, "nonce=%d\x00", rand.Uint64())
+		b = append(strconv.AppendUint(append(b, "nonce="...), rand.Uint64(), 10), 0)
 	}
 	ins := slices.Clone(n.inputs)
-	sort.Slice(ins, func(a, b int) bool { return ins[a].name < ins[b].name })
+	slices.SortFunc(ins, func(x, y *input) int { return strings.Compare(x.name, y.name) })
 	for _, in := range ins {
+		b = append(append(b, in.name...), '=')
 		if in.link != nil {
-			fmt.Fprintf(h, "%s=@%s:%d\x00", in.name, ex.sig(in.link.from, visiting), in.link.slot)
-			continue
+			b = append(append(b, '@'), ex.sig(in.link.from, visiting)...)
+			b = strconv.AppendInt(append(b, ':'), int64(in.link.slot), 10)
+		} else if v, err := appendJSON(b, in.value); err == nil {
+			b = v
 		}
-		b, _ := json.Marshal(in.value)
-		fmt.Fprintf(h, "%s=%s\x00", in.name, b)
+		b = append(b, 0)
 	}
-	s := hex.EncodeToString(h.Sum(nil))
-	ex.sigs[id] = s
-	return s
+	return b
 }
 
 // addNode adds a node and its uncached dependencies, like ExecutionList.add_node.
@@ -296,10 +305,43 @@ func (ex *execution) pop(id string) {
 // setStateLocked updates a node's progress state and sends progress_state with every node
 // started so far.
 func (ex *execution) setStateLocked(id, state string, value, maxValue float64) {
-	entry := object{{"value", value}, {"max", maxValue}, {"state", state}, {"node_id", id}, {"prompt_id", ex.j.id},
-		{"display_node_id", id}, {"parent_node_id", nil}, {"real_node_id", id}}
-	ex.states.set(id, entry)
+	// Encoded once: every later progress_state of the prompt repeats the entry.
+	entry, err := ex.s.encodeLocked(func(b []byte) ([]byte, error) {
+		return appendStateEntry(b, id, state, ex.j.id, value, maxValue)
+	})
+	if err == nil {
+		ex.states.set(id, rawJSON(entry))
+	} else {
+		// A value that is not a number fails every message that carries the entry.
+		ex.states.set(id, stateEntry(id, state, ex.j.id, value, maxValue))
+	}
 	ex.s.emitLocked(ex.j.clientID, toClientOrAll, "progress_state", object{{"prompt_id", ex.j.id}, {"nodes", ex.states}})
+}
+
+// stateEntry is a node's entry in progress_state.
+func stateEntry(id, state, promptID string, value, maxValue float64) object {
+	return object{{"value", value}, {"max", maxValue}, {"state", state}, {"node_id", id}, {"prompt_id", promptID},
+		{"display_node_id", id}, {"parent_node_id", nil}, {"real_node_id", id}}
+}
+
+// appendStateEntry encodes stateEntry without building it: progress_state is the most frequent
+// message, and the object would cost more allocations than the encoding itself.
+func appendStateEntry(b []byte, id, state, promptID string, value, maxValue float64) ([]byte, error) {
+	b = append(b, `{"value":`...)
+	b, err := appendFloat(b, value)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"max":`...)
+	if b, err = appendFloat(b, maxValue); err != nil {
+		return nil, err
+	}
+	b = appendString(append(b, `,"state":`...), state)
+	b = appendString(append(b, `,"node_id":`...), id)
+	b = appendString(append(b, `,"prompt_id":`...), promptID)
+	b = appendString(append(b, `,"display_node_id":`...), id)
+	b = appendString(append(b, `,"parent_node_id":null,"real_node_id":`...), id)
+	return append(b, '}'), nil
 }
 
 func (ex *execution) currentLocked() bool { return ex.s.st.running == ex.j }

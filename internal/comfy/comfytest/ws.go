@@ -1,6 +1,7 @@
 package comfytest
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -146,12 +147,33 @@ func (s *Server) dropSocketsLocked() {
 }
 
 func (s *Server) sendLocked(sock *socket, typ string, data any) {
-	b, err := json.Marshal(object{{"type", typ}, {"data", data}})
-	if err != nil {
-		s.log.Error("comfytest: encode message", "type", typ, "err", err)
+	if sock == nil || sock.closed {
 		return
 	}
-	s.enqueueLocked(sock, wsFrame{websocket.MessageText, b})
+	if f, ok := s.textFrameLocked(typ, data); ok {
+		s.enqueueLocked(sock, f)
+	}
+}
+
+func (s *Server) textFrameLocked(typ string, data any) (wsFrame, bool) {
+	b, err := s.encodeLocked(func(b []byte) ([]byte, error) { return appendMessage(b, typ, data) })
+	if err != nil {
+		s.log.Error("comfytest: encode message", "type", typ, "err", err)
+		return wsFrame{}, false
+	}
+	return wsFrame{websocket.MessageText, b}, true
+}
+
+// encodeLocked runs enc on the server's scratch buffer, which has grown to the largest message,
+// and returns a copy of the result: one allocation of the right size instead of a buffer grown
+// step by step, since the bytes outlive the call.
+func (s *Server) encodeLocked(enc func([]byte) ([]byte, error)) ([]byte, error) {
+	b, err := enc(s.scratch[:0])
+	if err != nil {
+		return nil, err
+	}
+	s.scratch = b
+	return bytes.Clone(b), nil
 }
 
 func (s *Server) enqueueLocked(sock *socket, f wsFrame) {
@@ -180,11 +202,24 @@ const (
 func (s *Server) emitLocked(clientID string, r route, typ string, data any) {
 	switch {
 	case r == toAll || (r == toClientOrAll && clientID == ""):
-		for sock := range s.conns {
-			s.sendLocked(sock, typ, data)
-		}
+		s.broadcastLocked(typ, data)
 	case clientID != "":
 		s.sendLocked(s.sockets[clientID], typ, data)
+	}
+}
+
+// broadcastLocked encodes a message once for every socket: frames are never modified after
+// they are queued, so the sockets can share one.
+func (s *Server) broadcastLocked(typ string, data any) {
+	if len(s.conns) == 0 {
+		return
+	}
+	f, ok := s.textFrameLocked(typ, data)
+	if !ok {
+		return
+	}
+	for sock := range s.conns {
+		s.enqueueLocked(sock, f)
 	}
 }
 
@@ -222,7 +257,7 @@ func binaryFrame(event uint32, second uint32, payload ...[]byte) []byte {
 
 // sendPreviewLocked sends an image as event 4 (with metadata) to a client that negotiated it.
 func (s *Server) sendPreviewMetadataLocked(j *job, nodeID, mime string, img []byte) {
-	meta, err := json.Marshal(object{{"node_id", nodeID}, {"prompt_id", j.id}, {"display_node_id", nodeID},
+	meta, err := appendJSON(nil, object{{"node_id", nodeID}, {"prompt_id", j.id}, {"display_node_id", nodeID},
 		{"parent_node_id", nil}, {"real_node_id", nodeID}, {"image_type", mime}})
 	if err != nil {
 		return
