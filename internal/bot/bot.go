@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -114,7 +115,7 @@ func New(opts Options) (*Bot, error) {
 	}
 	client, err := disgo.New(opts.Token,
 		disgobot.WithLogger(opts.Logger.With("component", "disgo")),
-		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL)),
+		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL), rest.WithHTTPClient(restHTTPClient())),
 		// Prompts are echoed into messages: nothing a user types may ping anyone.
 		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
 		disgobot.WithGatewayConfigOpts(gw...),
@@ -187,3 +188,13 @@ func (b *Bot) Notifier() jobs.Notifier { return b.board }
 // SetJobs attaches the queue; the queue needs the bot's Notifier first, so
 // the two are built one after the other.
 func (b *Bot) SetJobs(m *jobs.Manager) { b.jobs = m }
+
+// restHTTPClient is disgo's default client with room to keep connections:
+// http.DefaultTransport keeps two idle connections per host, so a burst
+// of interactions, edits and uploads to discord.com would close the rest
+// and open (and TLS-handshake) new ones for the next burst.
+func restHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: 20 * time.Second, Transport: t}
+}

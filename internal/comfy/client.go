@@ -116,7 +116,7 @@ func New(opts Options) *Client {
 		c.rand = rand.Float64
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{}
+		c.hc = &http.Client{Transport: pooledTransport()}
 		c.wsHC = &http.Client{Transport: http1Transport()}
 	} else {
 		c.wsHC = c.hc
@@ -129,6 +129,18 @@ func New(opts Options) *Client {
 	}
 	c.base, c.display, c.err = parseBaseURL(opts.BaseURL)
 	return c
+}
+
+// pooledTransport keeps enough idle connections for a backend's bursts
+// (history, images, the next prompt) instead of http.DefaultTransport's two.
+func pooledTransport() http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
 }
 
 // http1Transport is for the WebSocket handshake, which needs HTTP/1.1 even over TLS.
