@@ -20,15 +20,14 @@ func (s *Store) RecordDelivery(ctx context.Context, jobID int64, part int, chann
 	if err != nil {
 		return false, err
 	}
-	err = s.write(ctx, func(tx *tx) error {
-		if err := jobExists(ctx, tx, jobID); err != nil {
-			return err
-		}
+	// One statement, atomic by itself; only when it inserts nothing is it
+	// worth asking whether the job exists at all.
+	err = s.writeOne(ctx, func(tx *tx) error {
 		res, err := tx.exec(ctx, `
 			INSERT INTO deliveries (job_id, part, channel_id, message_id, attachment_urls, delivered_at)
-			VALUES (?, ?, ?, ?, ?, ?)
+			SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE id = ?)
 			ON CONFLICT (job_id, part) DO NOTHING`,
-			jobID, part, channelID, messageID, encoded, tx.now.UnixMilli())
+			jobID, part, channelID, messageID, encoded, tx.now.UnixMilli(), jobID)
 		if err != nil {
 			return fmt.Errorf("record delivery of job %d: %w", jobID, err)
 		}
@@ -37,6 +36,9 @@ func (s *Store) RecordDelivery(ctx context.Context, jobID int64, part int, chann
 			return fmt.Errorf("record delivery of job %d: %w", jobID, err)
 		}
 		recorded = n > 0
+		if !recorded {
+			return jobExists(ctx, tx, jobID)
+		}
 		return nil
 	})
 	return recorded, err

@@ -48,6 +48,19 @@ const jobSelect = `
 	JOIN users u ON u.id = j.user_id
 	LEFT JOIN servers s ON s.id = j.server_id`
 
+// jobReturning is jobSelect's column list for a RETURNING clause, which
+// names the changed row as jobs and cannot join: the user's and server's
+// Discord ids come from subqueries.
+const jobReturning = `
+	RETURNING id, prompt_id,
+		(SELECT discord_id FROM users WHERE users.id = jobs.user_id),
+		(SELECT username FROM users WHERE users.id = jobs.user_id),
+		(SELECT discord_id FROM servers WHERE servers.id = jobs.server_id),
+		channel_id, status, positive_prompt, negative_prompt, parameters, seed, workflow_name, backend,
+		attempts, progress, progress_text, delivery_type, status_channel_id, message_id,
+		output_images, error_code, error_message, queued_at, submitted_at, started_at,
+		finished_at, created_at, updated_at`
+
 // EnqueueJob inserts job as queued, unless its user already has limit or
 // more active jobs (queued, submitted or running): then it returns a
 // *model.QueueFullError. The count and the insert happen in one transaction,
@@ -81,42 +94,40 @@ func (s *Store) EnqueueJob(ctx context.Context, job model.Job, limit int) (model
 				return &model.QueueFullError{Limit: limit, Active: active}
 			}
 		}
-		id, err := insertJob(ctx, tx, job, userRow, serverRow)
-		if err != nil {
-			return err
-		}
-		out, err = findJob(ctx, tx, "j.id = ?", id)
+		out, err = insertJob(ctx, tx, job, userRow, serverRow)
 		return err
 	})
 	return out, err
 }
 
-func insertJob(ctx context.Context, tx *tx, job model.Job, userRow int64, serverRow any) (int64, error) {
+// insertJob inserts job and returns it as stored.
+func insertJob(ctx context.Context, tx *tx, job model.Job, userRow int64, serverRow any) (model.Job, error) {
 	params, err := paramsJSON(job.Params)
 	if err != nil {
-		return 0, err
+		return model.Job{}, err
 	}
 	images, err := imagesJSON(job.Images)
 	if err != nil {
-		return 0, err
+		return model.Job{}, err
 	}
 	now := tx.now.UnixMilli()
-	var id int64
-	err = tx.queryRow(ctx, `
+	jobs, err := queryJobs(ctx, tx, `
 		INSERT INTO jobs (prompt_id, user_id, server_id, channel_id, status, positive_prompt,
 			negative_prompt, parameters, output_images, delivery_type, status_channel_id, message_id,
 			seed, workflow_name, backend, progress_text, queued_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+jobReturning,
 		nullString(job.PromptID), userRow, serverRow, nullString(job.ChannelID), model.StatusQueued,
 		job.Params.Prompt, job.Params.Negative, params, images, job.Delivery,
 		nullString(job.StatusChannelID), nullString(job.StatusMessageID),
 		strconv.FormatUint(job.Seed, 10), nullString(job.WorkflowName), nullString(job.Backend),
-		nullString(job.ProgressText), now, now, now).Scan(&id)
+		nullString(job.ProgressText), now, now, now)
 	if err != nil {
-		return 0, fmt.Errorf("insert job: %w", err)
+		return model.Job{}, fmt.Errorf("insert job: %w", err)
 	}
-	return id, nil
+	if len(jobs) != 1 {
+		return model.Job{}, fmt.Errorf("insert job: %d rows came back", len(jobs))
+	}
+	return jobs[0], nil
 }
 
 // Job returns the job with the given id, or a not-found error.
@@ -232,7 +243,9 @@ func (s *Store) Transition(ctx context.Context, id int64, to model.JobStatus, ch
 		return model.Job{}, model.Errorf(model.CodeInvalid, "a job cannot become %s from %v", to, change.From)
 	}
 	var out model.Job
-	err := s.write(ctx, func(tx *tx) error {
+	// One statement changes the job and returns it: SQLite makes it atomic
+	// without BEGIN and COMMIT, and no second read is needed.
+	err := s.writeOne(ctx, func(tx *tx) error {
 		sets, args, err := transitionAssignments(to, change, tx.now)
 		if err != nil {
 			return err
@@ -241,23 +254,20 @@ func (s *Store) Transition(ctx context.Context, id int64, to model.JobStatus, ch
 		for _, st := range from {
 			args = append(args, st)
 		}
-		res, err := tx.exec(ctx, `UPDATE jobs SET `+strings.Join(sets, ", ")+
-			` WHERE id = ? AND status IN (`+placeholders(len(from))+`)`, args...)
+		jobs, err := queryJobs(ctx, tx, `UPDATE jobs SET `+strings.Join(sets, ", ")+
+			` WHERE id = ? AND status IN (`+placeholders(len(from))+`)`+jobReturning, args...)
 		if err != nil {
 			return fmt.Errorf("transition job %d to %s: %w", id, to, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("transition job %d to %s: %w", id, to, err)
+		if len(jobs) == 1 {
+			out = jobs[0]
+			return nil
 		}
-		out, err = findJob(ctx, tx, "j.id = ?", id)
+		current, err := findJob(ctx, tx, "j.id = ?", id)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return model.Errorf(model.CodeConflict, "Job #%d is %s and cannot become %s.", id, out.Status, to)
-		}
-		return nil
+		return model.Errorf(model.CodeConflict, "Job #%d is %s and cannot become %s.", id, current.Status, to)
 	})
 	if err != nil {
 		return model.Job{}, err
@@ -511,9 +521,18 @@ func findJob(ctx context.Context, tx *tx, where string, arg any) (model.Job, err
 }
 
 func listJobs(ctx context.Context, tx *tx, where string, args ...any) ([]model.Job, error) {
-	rows, err := tx.query(ctx, jobSelect+` WHERE `+where, args...)
+	jobs, err := queryJobs(ctx, tx, jobSelect+` WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// queryJobs runs a statement that yields jobSelect's columns.
+func queryJobs(ctx context.Context, tx *tx, query string, args ...any) ([]model.Job, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var jobs []model.Job
@@ -525,7 +544,7 @@ func listJobs(ctx context.Context, tx *tx, where string, args ...any) ([]model.J
 		jobs = append(jobs, j)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
+		return nil, fmt.Errorf("read jobs: %w", err)
 	}
 	return jobs, nil
 }

@@ -41,7 +41,7 @@ func (c *clock) Advance(d time.Duration) time.Time {
 
 // newTestStore opens a migrated SQLite store in a temporary directory, with
 // a clock fixed at testEpoch until the test advances it.
-func newTestStore(t *testing.T) (*Store, *clock) {
+func newTestStore(t testing.TB) (*Store, *clock) {
 	t.Helper()
 	s := openTestStore(t, "sqlite:"+filepath.Join(t.TempDir(), "bot.db"))
 	c := &clock{now: testEpoch}
@@ -52,7 +52,7 @@ func newTestStore(t *testing.T) (*Store, *clock) {
 	return s, c
 }
 
-func openTestStore(t *testing.T, url string) *Store {
+func openTestStore(t testing.TB, url string) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), url)
 	if err != nil {
