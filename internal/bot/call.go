@@ -77,8 +77,7 @@ func (c *call) deferReply() error {
 func (c *call) reply(m discord.MessageCreate) error {
 	c.answered = true
 	if c.deferred {
-		_, err := c.e.Client().Rest.UpdateInteractionResponse(c.e.ApplicationID(), c.e.Token(), updateFrom(m), c.opts())
-		return err
+		return c.editReply(updateFrom(m))
 	}
 	m.Flags |= discord.MessageFlagEphemeral
 	return c.e.CreateMessage(m, c.opts())

@@ -97,14 +97,14 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 }
 
 // post sends one result message, waiting for an upload slot first.
-func (s *statusBoard) post(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate) (*discord.Message, error) {
+func (s *statusBoard) post(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate) (sentMessage, error) {
 	select {
 	case s.uploads <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return sentMessage{}, ctx.Err()
 	}
 	defer func() { <-s.uploads }()
-	return s.b.client.Rest.CreateMessage(channel, msg, rest.WithCtx(ctx))
+	return s.b.createMessage(ctx, channel, msg)
 }
 
 // closedDMsNote tells a user why a DM result landed in the channel.

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
-	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
@@ -228,10 +227,10 @@ func (b *Bot) announcer(c *call) func(ctx context.Context, job model.Job, upd jo
 }
 
 // postStatus posts a job's first status message in channel.
-func (b *Bot) postStatus(ctx context.Context, job model.Job, upd jobs.Update, channel snowflake.ID) (*discord.Message, error) {
+func (b *Bot) postStatus(ctx context.Context, job model.Job, upd jobs.Update, channel snowflake.ID) (sentMessage, error) {
 	job.StatusChannelID = channel.String()
 	view := b.statusView(ctx, jobs.Update{Job: job, Position: upd.Position, QueueLength: upd.QueueLength, ETA: upd.ETA})
-	return b.client.Rest.CreateMessage(channel, render.Status(job, view).Create(), rest.WithCtx(ctx))
+	return b.createMessage(ctx, channel, render.Status(job, view).Create())
 }
 
 func (b *Bot) rememberUploadLimit(jobID int64, limit int) {

@@ -112,7 +112,7 @@ func (s *statusBoard) edit(ctx context.Context, m *statusMessage, u jobs.Update)
 	} else if u.Job.Status != model.StatusRunning {
 		upd.Attachments = &[]discord.AttachmentUpdate{} // drop the last preview
 	}
-	_, err := s.b.client.Rest.UpdateMessage(channel, msg, upd, rest.WithCtx(ctx))
+	err := s.b.editMessage(ctx, channel, msg, upd)
 	if rest.IsJSONErrorCode(err, rest.JSONErrorCodeUnknownMessage) {
 		m.gone = true
 		s.b.log.Info("status message was deleted; no more edits", "job_id", u.Job.ID)
