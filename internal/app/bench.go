@@ -27,6 +27,7 @@ type benchOpts struct {
 	cfg        bench.Config
 	json       bool
 	cpuprofile string
+	memprofile string
 	peer       bool // this process is the peer process of a bench run
 }
 
@@ -54,6 +55,7 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.StringVar(&o.cfg.Limits, "rate-limits", o.cfg.Limits, "the fake Discord's rate limits: relaxed (far above the load), discord (Discord's own) or off")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
 			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the bot to `file`, and of the peer process to file.peer")
+			fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile of the bot, taken as the last result arrives, to `file`")
 			fs.BoolVar(&o.peer, "peer-process", false, "internal: be the peer process of a bench run (fakes and users)")
 		},
 		run: func(ctx context.Context, c *cli, _ []string) error { return runBench(ctx, c, o) },
@@ -157,6 +159,9 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 	var res result
 	select {
 	case res = <-got:
+		if err := writeHeapProfile(o.memprofile); err != nil {
+			return bench.Report{}, err
+		}
 	case err := <-served:
 		killPeer()
 		<-got
@@ -270,6 +275,22 @@ func startCPUProfile(path string) (func(), error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeHeapProfile writes the heap profile to path, if one is asked for.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // warningLog keeps the count and the first lines of the bot's warnings.

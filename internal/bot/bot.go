@@ -59,6 +59,7 @@ type Bot struct {
 	limits   CommandLimits
 	guildIDs []snowflake.ID
 	version  string
+	apiURL   string
 	jobs     *jobs.Manager
 	defaults Defaults
 	log      *slog.Logger
@@ -83,6 +84,7 @@ func New(opts Options) (*Bot, error) {
 		policy:   opts.Policy,
 		limits:   opts.Limits,
 		version:  opts.Version,
+		apiURL:   opts.APIURL,
 		jobs:     opts.Jobs,
 		defaults: opts.Defaults,
 		log:      opts.Logger,

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -57,11 +56,11 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 			continue
 		}
 		var names []string
-		var files []*discord.File
+		var files []attachment
 		reencoded, downscaled = 0, 0
 		for _, f := range part {
 			names = append(names, f.Name)
-			files = append(files, discord.NewFile(f.Name, "", bytes.NewReader(f.Data)))
+			files = append(files, attachment{Name: f.Name, Data: f.Data})
 			if f.Reencoded {
 				reencoded++
 			}
@@ -73,10 +72,9 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 			Job: job, Now: b.now(), Files: names, First: first, Total: len(images),
 			Reencoded: reencoded, Downscaled: downscaled, Notes: notes,
 		}).Create()
-		msg.Files = files
 		msg.Nonce = "job" + strconv.FormatInt(job.ID, 10) + "p" + strconv.Itoa(i)
 		msg.EnforceNonce = true
-		posted, err := s.post(ctx, channel, msg)
+		posted, err := s.post(ctx, channel, msg, files)
 		if closedDMs(err) && !inChannel && job.GuildID != "" {
 			b.log.Info("DMs closed; delivering in the channel", "job_id", job.ID, "user_id", job.UserID)
 			return s.deliver(ctx, job, images, true)
@@ -97,14 +95,14 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 }
 
 // post sends one result message, waiting for an upload slot first.
-func (s *statusBoard) post(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate) (sentMessage, error) {
+func (s *statusBoard) post(ctx context.Context, channel snowflake.ID, msg discord.MessageCreate, files []attachment) (sentMessage, error) {
 	select {
 	case s.uploads <- struct{}{}:
 	case <-ctx.Done():
 		return sentMessage{}, ctx.Err()
 	}
 	defer func() { <-s.uploads }()
-	return s.b.createMessage(ctx, channel, msg)
+	return s.b.upload(ctx, channel, msg, files)
 }
 
 // closedDMsNote tells a user why a DM result landed in the channel.

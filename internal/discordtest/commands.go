@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/disgoorg/snowflake/v2"
 )
@@ -39,7 +40,11 @@ const (
 	maxOptionLength       = 6000
 )
 
-var commandName = regexp.MustCompile(`^[-_'\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)
+// Compiled on first use: its Unicode classes take a megabyte, and this
+// package is linked into the bot's binary for bench and sandbox.
+var commandName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-_'\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)
+})
 
 type commandJSON struct {
 	Type                     *int         `json:"type"`
@@ -200,7 +205,7 @@ func checkCommands(fe formErrors, cmds []commandJSON) {
 }
 
 func checkName(fe formErrors, path, name string) {
-	if !commandName.MatchString(name) || strings.ToLower(name) != name {
+	if !commandName().MatchString(name) || strings.ToLower(name) != name {
 		fe.add(path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
 	}
 }
