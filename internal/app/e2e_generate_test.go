@@ -291,3 +291,30 @@ func TestResultButtonsInTheOwnersDMs(t *testing.T) {
 	}
 	w.noViolations()
 }
+
+func TestResultUploadWaitsOutA429(t *testing.T) {
+	w := newWorld(t)
+	w.comfy[0].SetJobDuration(2 * time.Second)
+	alice := w.generator("alice")
+
+	w.slash(alice, "generate", discordtest.StringArg("prompt", "a patient fox"))
+	w.eventually("job 1 to run", func() bool { return w.jobOf(1).Status == model.StatusRunning })
+	before := w.discord.Stats().RateLimited
+	w.discord.Storm429("POST /channels/{channel.id}/messages", 2)
+	w.result(w.general, 1)
+	if got := w.discord.Stats().RateLimited - before; got != 2 {
+		t.Fatalf("%d uploads met a 429, want 2", got)
+	}
+	w.eventually("job 1 to complete", func() bool { return w.jobOf(1).Status == model.StatusCompleted })
+
+	posted := 0
+	for _, e := range w.discord.Events() {
+		if e.Kind == discordtest.KindMessage && len(e.Files) > 0 {
+			posted++
+		}
+	}
+	if posted != 1 {
+		t.Fatalf("the result was posted %d times, want once", posted)
+	}
+	w.noViolations()
+}
