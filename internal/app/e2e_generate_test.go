@@ -300,7 +300,7 @@ func TestResultUploadWaitsOutA429(t *testing.T) {
 	w.slash(alice, "generate", discordtest.StringArg("prompt", "a patient fox"))
 	w.eventually("job 1 to run", func() bool { return w.jobOf(1).Status == model.StatusRunning })
 	before := w.discord.Stats().RateLimited
-	w.discord.Storm429("POST /channels/{channel.id}/messages", 2)
+	w.discord.Storm429("POST /channels", 2)
 	w.result(w.general, 1)
 	if got := w.discord.Stats().RateLimited - before; got != 2 {
 		t.Fatalf("%d uploads met a 429, want 2", got)
