@@ -51,6 +51,7 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.IntVar(&o.cfg.Backends, "backends", o.cfg.Backends, "fake ComfyUI `servers`")
 			fs.DurationVar(&o.cfg.JobTime, "job-time", o.cfg.JobTime, "`time` each job takes on its backend")
 			fs.IntVar(&o.cfg.ImageKB, "image-kb", o.cfg.ImageKB, "size of each result image in `KB`")
+			fs.IntVar(&o.cfg.Channels, "channels", o.cfg.Channels, "`channels` the users share, user i posting in channel i mod N (0: one per 10 users)")
 			fs.DurationVar(&o.cfg.Ramp, "ramp", o.cfg.Ramp, "spread the users' first bursts over this `time` (0: all at once)")
 			fs.StringVar(&o.cfg.Limits, "rate-limits", o.cfg.Limits, "the fake Discord's rate limits: relaxed (far above the load), discord (Discord's own) or off")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
@@ -108,7 +109,7 @@ func peerArgs(cfg bench.Config) []string {
 	return []string{"bench", "--peer-process",
 		"--users", strconv.Itoa(cfg.Users), "--jobs", strconv.Itoa(cfg.Jobs),
 		"--backends", strconv.Itoa(cfg.Backends), "--job-time", cfg.JobTime.String(),
-		"--image-kb", strconv.Itoa(cfg.ImageKB), "--ramp", cfg.Ramp.String(), "--rate-limits", cfg.Limits}
+		"--image-kb", strconv.Itoa(cfg.ImageKB), "--channels", strconv.Itoa(cfg.Channels), "--ramp", cfg.Ramp.String(), "--rate-limits", cfg.Limits}
 }
 
 // benchBot runs the bot against the peers until they report, then stops it

@@ -22,7 +22,7 @@ func TestBenchJSONReportsEveryField(t *testing.T) {
 		t.Fatalf("--json must print one object: %v\n%s", err, r.stdout)
 	}
 	fields := []string{
-		"users", "jobs", "backends", "job_time", "image_kb", "per_user", "ramp", "rate_limits", "wall_s", "jobs_per_s",
+		"users", "jobs", "backends", "job_time", "image_kb", "per_user", "channels", "ramp", "rate_limits", "wall_s", "jobs_per_s",
 		"sent", "unacknowledged", "accepted", "refused", "delivered", "lost", "duplicated",
 		"ack_ms", "finish_to_delivered_ms", "backend_utilization", "jain_fairness", "jain_jobs",
 		"status_messages", "status_edits", "max_edits_per_2s", "min_edit_gap_ms",

@@ -67,3 +67,19 @@ func TestStartOfSpreadsUsersOverTheRamp(t *testing.T) {
 		t.Errorf("without a ramp everyone starts at once, got %v", got)
 	}
 }
+
+func TestChannelCount(t *testing.T) {
+	cases := []struct {
+		users, channels, want int
+	}{
+		{50, 0, 5}, {51, 0, 6}, {3, 0, 1}, {1, 0, 1}, {50, 1, 1}, {50, 50, 50},
+	}
+	for _, c := range cases {
+		if got := (Config{Users: c.users, Channels: c.channels}).channelCount(); got != c.want {
+			t.Errorf("%d users, --channels %d: %d channels, want %d", c.users, c.channels, got, c.want)
+		}
+	}
+	if err := (Config{Users: 4, Jobs: 4, Backends: 1, PerUser: 1, Limits: LimitsOff, Channels: 5}).Validate(); err == nil {
+		t.Error("more channels than users must be refused")
+	}
+}

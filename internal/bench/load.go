@@ -67,9 +67,11 @@ func (p *Peers) Run(ctx context.Context, progress func(Progress)) (Observations,
 		return obs, err
 	}
 	obs.Runs = runs
-	for _, m := range p.discord.Messages(p.channel.ID) {
-		if !m.Ephemeral && m.InteractionID == 0 {
-			obs.Messages = append(obs.Messages, Message{ID: m.ID.String(), Edits: m.EditTimes})
+	for _, ch := range p.channels {
+		for _, m := range p.discord.Messages(ch.ID) {
+			if !m.Ephemeral && m.InteractionID == 0 {
+				obs.Messages = append(obs.Messages, Message{ID: m.ID.String(), Edits: m.EditTimes})
+			}
 		}
 	}
 	st := p.discord.Stats()
@@ -92,7 +94,7 @@ func (p *Peers) play(ctx context.Context, rec *recorder, i int) {
 	accepted, open, pending := 0, 0, 0 // pending: sent, reply not seen yet
 	for accepted+pending < share || pending > 0 {
 		for open < p.cfg.PerUser && accepted+pending < share {
-			if !rec.send(ctx, p.discord, i, p.users[i], p.channel) {
+			if !rec.send(ctx, p.discord, i, p.users[i], p.channels[i%len(p.channels)]) {
 				return
 			}
 			open++

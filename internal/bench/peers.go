@@ -26,7 +26,7 @@ type Peers struct {
 	discord *discordtest.Server
 	comfy   []*comfytest.Server
 	guild   *discordtest.Guild
-	channel *discordtest.Channel
+	channels []*discordtest.Channel
 	role    *discordtest.Role
 	users   []*discordtest.User
 }
@@ -93,7 +93,9 @@ func StartPeers(cfg Config, log *slog.Logger) (*Peers, error) {
 		p.comfy = append(p.comfy, f)
 	}
 	p.guild = d.AddGuild("Bench")
-	p.channel = p.guild.AddChannel("bench", false)
+	for i := range cfg.channelCount() {
+		p.channels = append(p.channels, p.guild.AddChannel(fmt.Sprintf("bench-%d", i+1), false))
+	}
 	p.role = p.guild.AddRole("generator", 0)
 	for i := range cfg.Users {
 		u := d.AddUser(fmt.Sprintf("user%03d", i))
@@ -133,7 +135,7 @@ func (p *Peers) WaitBot(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-	ia := p.discord.SlashCommand(ctx, p.guild.Owner(), p.channel, "admin setroles", discordtest.RoleArg("generator", p.role))
+	ia := p.discord.SlashCommand(ctx, p.guild.Owner(), p.channels[0], "admin setroles", discordtest.RoleArg("generator", p.role))
 	if _, err := ia.Wait(ctx); err != nil {
 		return fmt.Errorf("map the generator role: %w", err)
 	}

@@ -41,6 +41,7 @@ type Report struct {
 	JobTime  string  `json:"job_time"`
 	ImageKB  int     `json:"image_kb"`
 	PerUser  int     `json:"per_user"`
+	Channels int     `json:"channels"`
 	Ramp     string  `json:"ramp"`
 	Limits   string  `json:"rate_limits"`
 	Wall     float64 `json:"wall_s"` // first /generate to last result
@@ -90,7 +91,7 @@ type Report struct {
 func Compute(cfg Config, obs Observations, dbJobs []Job, proc Process) Report {
 	r := Report{
 		Users: cfg.Users, Jobs: cfg.Jobs, Backends: cfg.Backends, JobTime: cfg.JobTime.String(),
-		ImageKB: cfg.ImageKB, PerUser: cfg.PerUser, Ramp: cfg.Ramp.String(), Limits: cfg.Limits,
+		ImageKB: cfg.ImageKB, PerUser: cfg.PerUser, Channels: cfg.channelCount(), Ramp: cfg.Ramp.String(), Limits: cfg.Limits,
 		RateLimited: obs.RateLimited, Violations: obs.Violations, Stalled: obs.Stalled,
 	}
 	byID := make(map[int64]Job, len(dbJobs))

@@ -17,8 +17,8 @@ func WriteTable(w io.Writer, r Report) error {
 	lat := func(l Latency) string {
 		return fmt.Sprintf("p50 %.1f ms, p99 %.1f ms, max %.1f ms (n=%d)", l.P50, l.P99, l.Max, l.N)
 	}
-	fmt.Fprintf(tw, "load\t%d users starting over %s, %d jobs (≤ %d active each), %d backends, %s per job, %d KB images, %s rate limits\n",
-		r.Users, r.Ramp, r.Jobs, r.PerUser, r.Backends, r.JobTime, r.ImageKB, r.Limits)
+	fmt.Fprintf(tw, "load\t%d users in %d channels starting over %s, %d jobs (≤ %d active each), %d backends, %s per job, %d KB images, %s rate limits\n",
+		r.Users, r.Channels, r.Ramp, r.Jobs, r.PerUser, r.Backends, r.JobTime, r.ImageKB, r.Limits)
 	row("wall time", "%.2f s, %.1f jobs/s", r.Wall, r.JobsPerSecond)
 	row("requests", "%d sent, %d unacknowledged, %d accepted, %d refused", r.Sent, r.Unacknowledged, r.Accepted, r.Refused)
 	row("jobs", "%d delivered, %d lost, %d delivered twice", r.Delivered, r.Lost, r.Duplicated)

@@ -8,7 +8,7 @@ import (
 func TestWriteTableShowsFiguresAndVerdicts(t *testing.T) {
 	gap := 2001.0
 	r := Report{
-		Users: 50, Jobs: 500, Backends: 4, JobTime: "200ms", ImageKB: 1500, PerUser: 3, Ramp: "1s", Limits: LimitsRelaxed,
+		Users: 50, Jobs: 500, Backends: 4, JobTime: "200ms", ImageKB: 1500, PerUser: 3, Channels: 5, Ramp: "1s", Limits: LimitsRelaxed,
 		Wall: 30, JobsPerSecond: 16.7, Sent: 500, Accepted: 500, Delivered: 500,
 		Ack:         Latency{P50: 2, P99: 40, Max: 60, N: 500},
 		Utilization: 0.995, Jain: 0.99, JainJobs: 300, StatusMessages: 500, StatusEdits: 1300, MaxEditsPer2s: 1, MinEditGap: &gap,
@@ -21,7 +21,7 @@ func TestWriteTableShowsFiguresAndVerdicts(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"50 users starting over 1s, 500 jobs (≤ 3 active each), 4 backends, 200ms per job, 1500 KB images, relaxed rate limits",
+		"50 users in 5 channels starting over 1s, 500 jobs (≤ 3 active each), 4 backends, 200ms per job, 1500 KB images, relaxed rate limits",
 		"p50 2.0 ms, p99 40.0 ms, max 60.0 ms (n=500)",
 		"99.5 %", "min gap 2001 ms", "results stopped coming",
 	} {
