@@ -21,14 +21,14 @@ type Endpoints struct {
 
 // Peers are the fake Discord, the fake ComfyUIs and the users of one run.
 type Peers struct {
-	cfg     Config
-	log     *slog.Logger
-	discord *discordtest.Server
-	comfy   []*comfytest.Server
-	guild   *discordtest.Guild
+	cfg      Config
+	log      *slog.Logger
+	discord  *discordtest.Server
+	comfy    []*comfytest.Server
+	guild    *discordtest.Guild
 	channels []*discordtest.Channel
-	role    *discordtest.Role
-	users   []*discordtest.User
+	role     *discordtest.Role
+	users    []*discordtest.User
 }
 
 // rateLimits are the fake Discord's buckets for a run. Relaxed ones are
