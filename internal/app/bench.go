@@ -51,7 +51,7 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.IntVar(&o.cfg.Backends, "backends", o.cfg.Backends, "fake ComfyUI `servers`")
 			fs.DurationVar(&o.cfg.JobTime, "job-time", o.cfg.JobTime, "`time` each job takes on its backend")
 			fs.IntVar(&o.cfg.ImageKB, "image-kb", o.cfg.ImageKB, "size of each result image in `KB`")
-			fs.IntVar(&o.cfg.Channels, "channels", o.cfg.Channels, "`channels` the users share, user i posting in channel i mod N (0: one per 10 users)")
+			fs.IntVar(&o.cfg.Channels, "channels", o.cfg.Channels, "`channels` the users share, user i posting in channel i mod N")
 			fs.DurationVar(&o.cfg.Ramp, "ramp", o.cfg.Ramp, "spread the users' first bursts over this `time` (0: all at once)")
 			fs.StringVar(&o.cfg.Limits, "rate-limits", o.cfg.Limits, "the fake Discord's rate limits: relaxed (far above the load), discord (Discord's own) or off")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")

@@ -27,8 +27,7 @@ type Config struct {
 	// Channels is how many channels the users share, user i posting in
 	// channel i mod Channels. A channel's messages are one rate-limit
 	// bucket, which disgo sends one request at a time: one channel is a
-	// line every status message and result waits in. 0 means one channel
-	// for every ten users, as a busy server spreads its generations.
+	// line every status message and result waits in.
 	Channels int `json:"channels"`
 	// Ramp spreads the users' first bursts evenly over this time, as users
 	// who do not all click in the same millisecond; 0 starts everyone at once.
@@ -47,7 +46,7 @@ const (
 
 // Defaults are the issue's reference load.
 func Defaults() Config {
-	return Config{Users: 50, Jobs: 500, Backends: 4, JobTime: 200 * time.Millisecond, ImageKB: 1500, PerUser: 3, Ramp: time.Second, Limits: LimitsRelaxed}
+	return Config{Users: 50, Jobs: 500, Backends: 4, JobTime: 200 * time.Millisecond, ImageKB: 1500, PerUser: 3, Channels: 1, Ramp: time.Second, Limits: LimitsRelaxed}
 }
 
 // Validate names every value out of range.
@@ -62,7 +61,7 @@ func (c Config) Validate() error {
 	check("jobs", c.Jobs, 1, 100000)
 	check("backends", c.Backends, 1, 64)
 	check("image-kb", c.ImageKB, 0, 9*1024)
-	check("channels", c.Channels, 0, max(1, c.Users))
+	check("channels", c.Channels, 1, max(1, c.Users))
 	if c.Jobs < c.Users {
 		errs = append(errs, fmt.Errorf("--jobs (%d) must be at least --users (%d): every user sends work", c.Jobs, c.Users))
 	}
@@ -79,14 +78,6 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("the per-user queue limit must be at least 1"))
 	}
 	return errors.Join(errs...)
-}
-
-// channelCount is how many channels the users share.
-func (c Config) channelCount() int {
-	if c.Channels > 0 {
-		return c.Channels
-	}
-	return max(1, (c.Users+9)/10)
 }
 
 // jobsOf is how many jobs user i sends: an even share, the remainder to

@@ -93,7 +93,7 @@ func StartPeers(cfg Config, log *slog.Logger) (*Peers, error) {
 		p.comfy = append(p.comfy, f)
 	}
 	p.guild = d.AddGuild("Bench")
-	for i := range cfg.channelCount() {
+	for i := range cfg.Channels {
 		p.channels = append(p.channels, p.guild.AddChannel(fmt.Sprintf("bench-%d", i+1), false))
 	}
 	p.role = p.guild.AddRole("generator", 0)

@@ -91,7 +91,7 @@ type Report struct {
 func Compute(cfg Config, obs Observations, dbJobs []Job, proc Process) Report {
 	r := Report{
 		Users: cfg.Users, Jobs: cfg.Jobs, Backends: cfg.Backends, JobTime: cfg.JobTime.String(),
-		ImageKB: cfg.ImageKB, PerUser: cfg.PerUser, Channels: cfg.channelCount(), Ramp: cfg.Ramp.String(), Limits: cfg.Limits,
+		ImageKB: cfg.ImageKB, PerUser: cfg.PerUser, Channels: cfg.Channels, Ramp: cfg.Ramp.String(), Limits: cfg.Limits,
 		RateLimited: obs.RateLimited, Violations: obs.Violations, Stalled: obs.Stalled,
 	}
 	byID := make(map[int64]Job, len(dbJobs))
