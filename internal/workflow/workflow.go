@@ -10,6 +10,9 @@ import (
 // Parse. Apply and Sanitize return modified copies and never change their argument.
 type Workflow struct {
 	nodes map[string]*Node
+	// notes say what reading the file skipped or changed (a top-level key that is not a
+	// node, a frontend-only node of a UI file …); Inspect reports them as warnings.
+	notes []string
 }
 
 // Node is one node of the graph. Input values are kept as decoded with json.Decoder.UseNumber:
@@ -42,12 +45,15 @@ func (w *Workflow) IDs() []string {
 	return ids
 }
 
+// Notes lists what reading the file skipped or changed, for the person who supplied it.
+func (w *Workflow) Notes() []string { return slices.Clone(w.notes) }
+
 // Len is the number of nodes.
 func (w *Workflow) Len() int { return len(w.nodes) }
 
 // Clone returns a deep copy.
 func (w *Workflow) Clone() *Workflow {
-	c := &Workflow{nodes: make(map[string]*Node, len(w.nodes))}
+	c := &Workflow{nodes: make(map[string]*Node, len(w.nodes)), notes: slices.Clone(w.notes)}
 	for id, n := range w.nodes {
 		c.nodes[id] = n.clone()
 	}
