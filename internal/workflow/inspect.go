@@ -54,7 +54,7 @@ func Inspect(w *Workflow, sidecar *Sidecar) Report {
 		Outputs:     []NodeRef{},
 		Classes:     []string{},
 		Models:      []Model{},
-		Warnings:    append([]string{}, b.Warnings...),
+		Warnings:    append(append([]string{}, w.notes...), b.Warnings...),
 	}
 	if sidecar != nil {
 		r.Description = sidecar.Description

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -46,19 +48,35 @@ func detect(top map[string]json.RawMessage) (Format, map[string]json.RawMessage)
 			}
 		}
 	}
-	if len(top) == 0 {
-		return FormatUnknown, nil
-	}
+	nodes := 0
 	for _, raw := range top {
 		node, err := decodeObject(raw)
 		if err != nil {
-			return FormatUnknown, nil
+			continue
 		}
-		if firstByte(node["class_type"]) != '"' {
-			return FormatUnknown, nil
+		if firstByte(node["class_type"]) == '"' {
+			nodes++
+		} else if _, hasInputs := node["inputs"]; hasInputs {
+			return FormatUnknown, nil // a node without its class: Parse names it
 		}
 	}
+	if nodes == 0 {
+		return FormatUnknown, nil
+	}
 	return FormatAPI, top
+}
+
+// nodeLike tells whether a top-level member of an API file is meant as a node: an object
+// with a class_type or inputs. Front ends such as SwarmUI add members of their own beside
+// the nodes; those are skipped.
+func nodeLike(raw json.RawMessage) bool {
+	fields, err := decodeObject(raw)
+	if err != nil {
+		return false
+	}
+	_, class := fields["class_type"]
+	_, inputs := fields["inputs"]
+	return class || inputs
 }
 
 // Parse reads an API-format workflow, or a POST /prompt body holding one. Numbers keep their
@@ -68,16 +86,24 @@ func Parse(data []byte) (*Workflow, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f, inner := detect(top); f == FormatUI {
+	api, inner := detect(top)
+	switch api {
+	case FormatUI:
 		return nil, &Error{Code: CodeUIFormat, Message: uiFormatMessage}
-	} else if f == FormatRequest {
-		top = inner
+	case FormatRequest:
+		top, api = inner, FormatAPI
 	}
 	if len(top) == 0 {
 		return nil, &Error{Code: CodeNotWorkflow, Message: "the workflow has no nodes"}
 	}
 	w := &Workflow{nodes: make(map[string]*Node, len(top))}
-	for id, raw := range top {
+	skip := api == FormatAPI
+	for _, id := range sortedKeys(top) {
+		raw := top[id]
+		if skip && !nodeLike(raw) {
+			w.notes = append(w.notes, fmt.Sprintf("top-level key %q is not a node (no class_type); it was skipped", id))
+			continue
+		}
 		n, err := parseNode(id, raw)
 		if err != nil {
 			return nil, err
@@ -216,6 +242,12 @@ func position(data []byte, offset int64) (line, col int) {
 		}
 	}
 	return line, col
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, compareIDs)
+	return keys
 }
 
 func firstByte(raw json.RawMessage) byte {

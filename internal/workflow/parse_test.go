@@ -183,3 +183,32 @@ func mustNode(t testing.TB, w *Workflow, id string) *Node {
 	}
 	return n
 }
+
+// Front ends such as SwarmUI save members of their own beside the nodes: they are skipped
+// with a note, while a member that looks like a broken node is still an error.
+func TestParseSkipsMembersThatAreNotNodes(t *testing.T) {
+	data := []byte(`{"swarm": {"version": "0.9"}, "label": "x",
+		"1": {"class_type": "EmptyImage", "inputs": {"width": 8}},
+		"2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}}}`)
+	if got := Detect(data); got != FormatAPI {
+		t.Fatalf("Detect = %q, want api", got)
+	}
+	w := mustParse(t, data)
+	if w.Len() != 2 {
+		t.Errorf("Len = %d, want 2", w.Len())
+	}
+	notes := strings.Join(w.Notes(), "\n")
+	for _, key := range []string{`"swarm"`, `"label"`} {
+		if !strings.Contains(notes, key) {
+			t.Errorf("notes %q do not name %s", notes, key)
+		}
+	}
+	if _, err := Parse([]byte(`{"1": {"class_type": "EmptyImage", "inputs": {}}, "2": {"inputs": {}}}`)); err == nil ||
+		!strings.Contains(err.Error(), "node 2") {
+		t.Errorf("a node without class_type: err = %v, want one naming node 2", err)
+	}
+	if _, err := Parse([]byte(`{"1": {"class_type": "X", "inputs": {"a": ["swarm", 0]}}, "swarm": {}}`)); err == nil ||
+		!strings.Contains(err.Error(), "not in the workflow") {
+		t.Errorf("a link to a skipped member: err = %v", err)
+	}
+}
