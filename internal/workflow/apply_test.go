@@ -29,7 +29,7 @@ func TestApply(t *testing.T) {
 		{"sdxl_refiner.json", Params{Prompt: new("a lighthouse"), Steps: new(40)},
 			map[Target]any{
 				{"75", "text_g"}: "a lighthouse", {"75", "text_l"}: "a lighthouse",
-				{"120", "text"}: "a photo of an astronaut riding a horse on mars",
+				{"120", "text"}: "a lighthouse", // the refiner's encoder gets the prompt too
 				{"10", "steps"}: json.Number("40"), {"11", "steps"}: json.Number("40"),
 			}},
 		{"flux.json", Params{Prompt: new("a cat"), CFG: new(2.0), Seed: new(uint64(7)), Negative: new("ignored")},

@@ -57,12 +57,20 @@ func (b Bindings) Missing(p Params) []Param {
 }
 
 // Bind finds where each parameter lives, trying in order: the sidecar's bindings, node
-// titles, links traced from the main sampler, and class rules. The seed is traced to every
-// sampler (hires and refiner passes too); the other parameters come from the main sampler.
-// For Flux-style graphs (BasicGuider, no cfg) cfg binds to FluxGuidance's guidance.
-// sidecar may be nil.
+// titles, links traced from the samplers, and class rules. It goes by input names; BindWith
+// also uses a server's node catalogue. sidecar may be nil.
 func Bind(w *Workflow, sidecar *Sidecar) Bindings {
-	t := &tracer{w: w}
+	return BindWith(w, sidecar, nil)
+}
+
+// BindWith is Bind with the input and output types of info (a server's /object_info) where
+// it knows a class; info may be nil. Tracing starts at the samplers, found by what they take
+// (conditioning and a seed or steps), not by class: the prompt and negative are every text
+// reaching any sampler's positive or negative conditioning, followed back through string
+// nodes to their literals; the seed is every sampler's; steps, cfg, size and checkpoint come
+// from the main (first-pass) sampler. For Flux graphs cfg binds to the Flux guidance.
+func BindWith(w *Workflow, sidecar *Sidecar, info ObjectInfo) Bindings {
+	t := &tracer{w: w, info: info}
 	b := Bindings{Params: map[Param]Binding{}}
 	if sidecar != nil {
 		for _, p := range AllParams() {
@@ -112,25 +120,52 @@ func (t *tracer) trace(b *Bindings) map[Param][]Target {
 		return found
 	}
 	b.Main = main.ID
+	mainPrompt := t.prompt(main, positive)
+	found[ParamPrompt] = mainPrompt
+	found[ParamNegative] = t.prompt(main, negative)
 	for _, s := range all {
 		found[ParamSeed] = appendTargets(found[ParamSeed], t.seed(s)...)
+		if s != main {
+			found[ParamPrompt] = appendTargets(found[ParamPrompt], t.prompt(s, positive)...)
+			found[ParamNegative] = appendTargets(found[ParamNegative], t.prompt(s, negative)...)
+		}
 	}
-	found[ParamPrompt] = t.prompt(main, false)
-	found[ParamNegative] = t.prompt(main, true)
 	found[ParamSteps] = appendTargets(t.scheduled(main, "steps"), t.refinerSteps(main, all)...)
 	found[ParamDenoise] = t.scheduled(main, "denoise")
 	found[ParamCFG] = t.cfg(main)
 	found[ParamCheckpoint] = t.checkpoint(main)
 	if src := t.latentSource(main); src != nil {
 		for _, p := range []Param{ParamWidth, ParamHeight, ParamBatchSize} {
-			found[p] = t.resolveFirst(src, string(p))
+			found[p] = t.resolveFirst(src, sizeInputs(p)...)
 		}
 	}
-	if ts := found[ParamPrompt]; len(distinctNodes(ts)) > 1 {
-		t.warn("the prompt reaches several text encoders (nodes " + strings.Join(distinctNodes(ts), ", ") +
-			"); all of them are set")
+	for _, p := range []Param{ParamWidth, ParamHeight} {
+		if len(found[p]) > 0 {
+			found[p] = appendTargets(found[p], t.modelSizes(main, p)...)
+		}
+	}
+	if nodes := distinctNodes(mainPrompt); len(nodes) > 1 {
+		t.warn("the prompt reaches several text inputs of nodes " + strings.Join(nodes, ", ") +
+			" at the main sampler; all of them are set")
 	}
 	return found
+}
+
+// prompt finds the text of one polarity reaching a sampler: through its conditioning, or
+// for a pipe sampler on its pipe's loader.
+func (t *tracer) prompt(s *Node, pol polarity) []Target {
+	if l, ok := t.conditioningLink(t.conditioner(s), pol); ok {
+		return t.texts(l, pol)
+	}
+	loader := t.pipeLoader(s)
+	if loader == nil {
+		return nil
+	}
+	var out []Target
+	for _, in := range t.promptInputs(loader, pol) {
+		out = appendTargets(out, t.resolveText(loader, in, pol)...)
+	}
+	return out
 }
 
 // separatePrompts drops negative targets that are also prompt targets, so setting the

@@ -42,7 +42,7 @@ func TestBindTestdata(t *testing.T) {
 			ParamCheckpoint: "trace 16.ckpt_name",
 		}},
 		{file: "sdxl_refiner.json", main: "10", want: want{
-			ParamPrompt: "trace 75.text_g 75.text_l", ParamNegative: "trace 82.text_g 82.text_l",
+			ParamPrompt: "trace 75.text_g 75.text_l 120.text", ParamNegative: "trace 82.text_g 82.text_l 81.text",
 			ParamSeed: "trace 10.noise_seed 11.noise_seed", ParamSteps: "trace 10.steps 11.steps",
 			ParamCFG: "trace 10.cfg", ParamWidth: "trace 5.width", ParamHeight: "trace 5.height",
 			ParamDenoise: "", ParamBatchSize: "trace 5.batch_size", ParamCheckpoint: "trace 4.ckpt_name",
@@ -53,11 +53,12 @@ func TestBindTestdata(t *testing.T) {
 			ParamHeight: "trace 135.height", ParamDenoise: "trace 271.denoise", ParamBatchSize: "trace 135.batch_size",
 			ParamCheckpoint: "trace 252.ckpt_name",
 		}},
-		// Flux has no negative prompt and no cfg in the usual sense: cfg binds to FluxGuidance.
+		// Flux has no negative prompt and no cfg in the usual sense: cfg binds to FluxGuidance,
+		// and the size to ModelSamplingFlux's as well as the latent's.
 		{file: "flux.json", main: "13", want: want{
 			ParamPrompt: "trace 6.text", ParamNegative: "", ParamSeed: "trace 25.noise_seed",
-			ParamSteps: "trace 17.steps", ParamCFG: "trace 26.guidance", ParamWidth: "trace 27.width",
-			ParamHeight: "trace 27.height", ParamDenoise: "trace 17.denoise", ParamBatchSize: "trace 27.batch_size",
+			ParamSteps: "trace 17.steps", ParamCFG: "trace 26.guidance", ParamWidth: "trace 27.width 30.width",
+			ParamHeight: "trace 27.height 30.height", ParamDenoise: "trace 17.denoise", ParamBatchSize: "trace 27.batch_size",
 			ParamCheckpoint: "trace 12.unet_name",
 		}},
 		{file: "primitive_prompt.json", main: "3", want: want{

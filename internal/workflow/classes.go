@@ -8,42 +8,6 @@ import "strings"
 
 const maxDepth = 64 // longest chain followed; guards against cycles in hostile graphs
 
-func isSampler(n *Node) bool {
-	switch n.Class {
-	case "KSampler", "KSamplerAdvanced", "SamplerCustom", "SamplerCustomAdvanced":
-		return true
-	}
-	_, latent := n.Link("latent_image")
-	_, pos := n.Link("positive")
-	_, guider := n.Link("guider")
-	return latent && (pos || guider)
-}
-
-// textInputs are the inputs of text encoders that hold prompt text, most telling first
-// (ExtractPrompts reports the first non-empty one of a node).
-func textInputs() []string {
-	return []string{"text", "text_g", "t5xxl", "clip_g", "text_l", "clip_l", "llama", "prompt"}
-}
-
-// encoderInputs returns the prompt inputs of a text encoder, or nil when n is not one.
-func encoderInputs(n *Node) []string {
-	_, clip := n.Link("clip")
-	if !clip && !strings.Contains(n.Class, "TextEncode") {
-		return nil
-	}
-	var ins []string
-	for _, name := range textInputs() {
-		v, ok := n.inputs[name]
-		if !ok {
-			continue
-		}
-		if _, isText := text(v); isText || !literal(v) {
-			ins = append(ins, name)
-		}
-	}
-	return ins
-}
-
 // conditioningInputs are the inputs a conditioning pass-through node takes its output from.
 // Nodes with both positive and negative inputs (ControlNetApplyAdvanced and the like) map
 // output 0 to positive and output 1 to negative.
@@ -131,7 +95,7 @@ func loaderInputs() []string { return []string{"ckpt_name", "unet_name"} }
 func paramInputs(p Param) []string {
 	switch p {
 	case ParamPrompt, ParamNegative:
-		return textInputs()
+		return nil // text inputs are found by promptInputs and textInputOf
 	case ParamSeed:
 		return []string{"seed", "noise_seed"}
 	case ParamSteps:
@@ -181,10 +145,10 @@ func titleParam(title string) (Param, bool) {
 
 // classCandidate tells whether n is one of the usual holders of p, for the last-resort rule
 // "the only node of its kind holds the parameter".
-func classCandidate(n *Node, p Param) bool {
+func (t *tracer) classCandidate(n *Node, p Param) bool {
 	switch p {
 	case ParamPrompt:
-		return len(encoderInputs(n)) > 0
+		return t.encoder(n) && len(t.promptInputs(n, positive)) > 0
 	case ParamSeed:
 		return n.Class == "KSampler" || n.Class == "KSamplerAdvanced" || n.Class == "SamplerCustom" ||
 			n.Class == "RandomNoise"

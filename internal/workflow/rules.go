@@ -32,25 +32,16 @@ func (t *tracer) titled() map[Param][]Target {
 }
 
 func (t *tracer) titleTargets(n *Node, p Param) []Target {
-	var out []Target
+	if p == ParamPrompt || p == ParamNegative {
+		return t.titledText(n, p)
+	}
 	for _, name := range paramInputs(p) {
-		v, ok := n.inputs[name]
-		if !ok {
-			continue
-		}
-		if p.kind() == kindString {
-			if _, isNum := number(v); isNum {
-				continue
-			}
-			out = appendTargets(out, t.resolve(n, name)...)
+		if _, ok := n.inputs[name]; !ok {
 			continue
 		}
 		if ts := t.resolve(n, name); len(ts) > 0 {
 			return ts
 		}
-	}
-	if len(out) > 0 {
-		return out
 	}
 	if p == ParamSeed {
 		if l, ok := n.Link("noise"); ok {
@@ -60,16 +51,38 @@ func (t *tracer) titleTargets(n *Node, p Param) []Target {
 		}
 	}
 	if name, ok := valueInput(n); ok {
-		return t.resolve(n, name)
+		if _, isText := text(n.inputs[name]); !isText {
+			return t.resolve(n, name)
+		}
 	}
 	return nil
+}
+
+// titledText finds the text inputs of a node titled as a prompt: an encoder's or loader's
+// text inputs of that polarity, or a string node's own text.
+func (t *tracer) titledText(n *Node, p Param) []Target {
+	pol := positive
+	if p == ParamNegative {
+		pol = negative
+	}
+	ins := t.promptInputs(n, pol)
+	if len(ins) == 0 {
+		if name, ok := t.textInput(n, pol); ok && t.holdsText(n, name) {
+			ins = []string{name}
+		}
+	}
+	var out []Target
+	for _, in := range ins {
+		out = appendTargets(out, t.resolveText(n, in, pol)...)
+	}
+	return out
 }
 
 // byClass is the last resort: the only node of a usual class holds the parameter.
 func (t *tracer) byClass(p Param) []Target {
 	var ids []string
 	for _, id := range t.w.IDs() {
-		if classCandidate(t.w.nodes[id], p) {
+		if t.classCandidate(t.w.nodes[id], p) {
 			ids = append(ids, id)
 		}
 	}

@@ -1,13 +1,11 @@
 package workflow
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // tracer follows links from the main sampler to the inputs holding each parameter.
 type tracer struct {
 	w        *Workflow
+	info     ObjectInfo // nil: go by input names alone
 	warnings []string
 }
 
@@ -52,102 +50,6 @@ func (t *tracer) resolveFirst(n *Node, names ...string) []Target {
 	return nil
 }
 
-// samplers lists the sampler nodes and picks the main one: the first pass, whose latent does
-// not come from another sampler (hires fix and refiner passes do).
-func (t *tracer) samplers() (all []*Node, main *Node) {
-	var first []string
-	for _, id := range t.w.IDs() {
-		n := t.w.nodes[id]
-		if !isSampler(n) {
-			continue
-		}
-		all = append(all, n)
-		if !t.latentFromSampler(n) {
-			first = append(first, id)
-		}
-	}
-	switch {
-	case len(first) > 0:
-		main = t.w.nodes[first[0]]
-		if len(first) > 1 {
-			t.warn("several first-pass samplers (nodes " + strings.Join(first, ", ") +
-				"); parameters are taken from node " + first[0])
-		}
-	case len(all) > 0:
-		main = all[0]
-	}
-	return all, main
-}
-
-// latentFromSampler tells whether anything upstream of s's latent_image is a sampler.
-func (t *tracer) latentFromSampler(s *Node) bool {
-	l, ok := s.Link("latent_image")
-	if !ok {
-		return false
-	}
-	seen := map[string]bool{s.ID: true}
-	queue := []string{l.Node}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		n := t.w.nodes[id]
-		if n == nil {
-			continue
-		}
-		if isSampler(n) {
-			return true
-		}
-		for _, name := range n.InputNames() {
-			if l, ok := n.Link(name); ok {
-				queue = append(queue, l.Node)
-			}
-		}
-	}
-	return false
-}
-
-// conditioner is the node holding a sampler's conditioning: its guider for
-// SamplerCustomAdvanced, otherwise the sampler itself.
-func (t *tracer) conditioner(s *Node) *Node {
-	if l, ok := s.Link("guider"); ok {
-		if g := t.node(l); g != nil {
-			return g
-		}
-	}
-	return s
-}
-
-// texts follows conditioning upstream from l to the text inputs of the encoders producing it.
-func (t *tracer) texts(l Link) []Target {
-	var out []Target
-	seen := map[Link]bool{}
-	var walk func(l Link, depth int)
-	walk = func(l Link, depth int) {
-		n := t.node(l)
-		if n == nil || seen[l] || depth > maxDepth {
-			return
-		}
-		seen[l] = true
-		if ins := encoderInputs(n); len(ins) > 0 {
-			for _, in := range ins {
-				out = appendTargets(out, t.resolve(n, in)...)
-			}
-			return
-		}
-		for _, in := range conditioningInputs(n, l.Output) {
-			if next, ok := n.Link(in); ok {
-				walk(next, depth+1)
-			}
-		}
-	}
-	walk(l, 0)
-	return out
-}
-
 // guidance finds the first node on a conditioning chain with a guidance input (FluxGuidance,
 // CLIPTextEncodeFlux): Flux's stand-in for cfg.
 func (t *tracer) guidance(l Link) []Target {
@@ -172,20 +74,6 @@ func (t *tracer) guidance(l Link) []Target {
 	return nil
 }
 
-func (t *tracer) prompt(s *Node, negative bool) []Target {
-	c := t.conditioner(s)
-	names := []string{"positive", "conditioning", "cond1"}
-	if negative {
-		names = []string{"negative"}
-	}
-	for _, name := range names {
-		if l, ok := c.Link(name); ok {
-			return t.texts(l)
-		}
-	}
-	return nil
-}
-
 func (t *tracer) seed(s *Node) []Target {
 	if ts := t.resolveFirst(s, "seed", "noise_seed"); len(ts) > 0 {
 		return ts
@@ -198,20 +86,20 @@ func (t *tracer) seed(s *Node) []Target {
 	return nil
 }
 
+// cfg binds where the guidance scale lives. Flux graphs (FluxGuidance, CLIPTextEncodeFlux)
+// keep the sampler's cfg at 1 and steer with their guidance, which is what their users mean
+// by cfg, so cfg binds there; otherwise the sampler's or guider's cfg.
 func (t *tracer) cfg(s *Node) []Target {
+	c := t.conditioner(s)
+	if l, ok := t.conditioningLink(c, positive); ok {
+		if ts := t.guidance(l); len(ts) > 0 {
+			return ts
+		}
+	}
 	if ts := t.resolveFirst(s, "cfg"); len(ts) > 0 {
 		return ts
 	}
-	c := t.conditioner(s)
-	if ts := t.resolveFirst(c, "cfg", "cfg_conds"); len(ts) > 0 {
-		return ts
-	}
-	for _, name := range []string{"positive", "conditioning", "cond1"} {
-		if l, ok := c.Link(name); ok {
-			return t.guidance(l)
-		}
-	}
-	return nil
+	return t.resolveFirst(c, "cfg", "cfg_conds")
 }
 
 // sigmas finds the scheduler behind a custom sampler's sigmas, through SplitSigmas and the like.
@@ -246,11 +134,25 @@ func (t *tracer) scheduled(s *Node, input string) []Target {
 	return nil
 }
 
-// latentSource finds the node that makes a sampler's starting latent (EmptyLatentImage and
-// kin), through latent transforms; LatentUpscale is passed through because for a hires pass
-// the size that matters lives upstream.
+// latentSource finds the node that sets a sampler's starting size (EmptyLatentImage and
+// kin, a video latent, a loader's empty_latent_width), through latent transforms;
+// LatentUpscale is passed through because for a hires pass the size that matters lives
+// upstream. A pipe sampler's size lives on its pipe loader.
 func (t *tracer) latentSource(s *Node) *Node {
-	l, ok := s.Link("latent_image")
+	if hasSize(s) {
+		return s
+	}
+	if loader := t.pipeLoader(s); loader != nil && hasSize(loader) {
+		return loader
+	}
+	l, ok := linkOf(s, func(n *Node) (string, bool) {
+		for _, name := range []string{"latent_image", "latent", "image_embeds"} {
+			if _, ok := n.Link(name); ok {
+				return name, true
+			}
+		}
+		return "", false
+	})
 	for range maxDepth {
 		if !ok {
 			return nil
@@ -259,21 +161,63 @@ func (t *tracer) latentSource(s *Node) *Node {
 		if n == nil {
 			return nil
 		}
-		if in, pass := latentInput(n); pass {
-			l, ok = n.Link(in)
-			continue
-		}
-		if _, w := n.inputs["width"]; w {
+		if hasSize(n) {
 			return n
 		}
-		return nil
+		in, pass := latentInput(n)
+		if !pass {
+			return nil
+		}
+		l, ok = n.Link(in)
 	}
 	return nil
+}
+
+// sizeInputs are the inputs holding a size parameter, most usual first.
+func sizeInputs(p Param) []string {
+	switch p {
+	case ParamWidth:
+		return []string{"width", "empty_latent_width"}
+	case ParamHeight:
+		return []string{"height", "empty_latent_height"}
+	}
+	return []string{"batch_size"}
+}
+
+func hasSize(n *Node) bool {
+	for _, p := range []Param{ParamWidth, ParamHeight} {
+		if !slices.ContainsFunc(sizeInputs(p), func(name string) bool { _, ok := n.inputs[name]; return ok }) {
+			return false
+		}
+	}
+	return true
+}
+
+// modelSizes returns the size inputs on a sampler's model chain (ModelSamplingFlux's width
+// and height): they must change with the latent's or the schedule no longer fits the image.
+func (t *tracer) modelSizes(s *Node, p Param) []Target {
+	var out []Target
+	for _, n := range t.modelChain(s) {
+		if _, ok := n.inputs[string(p)]; ok && p != ParamBatchSize {
+			out = appendTargets(out, t.resolve(n, string(p))...)
+		}
+	}
+	return out
 }
 
 // checkpoint follows the model input through LoRA loaders, model patches and the like to
 // the loader naming the model file.
 func (t *tracer) checkpoint(s *Node) []Target {
+	for _, n := range t.modelChain(s) {
+		if ts := t.resolveFirst(n, loaderInputs()...); len(ts) > 0 {
+			return ts
+		}
+	}
+	return nil
+}
+
+// modelChain lists the nodes on a sampler's model input, nearest first, up to the loader.
+func (t *tracer) modelChain(s *Node) []*Node {
 	l, ok := s.Link("model")
 	if !ok {
 		l, ok = t.conditioner(s).Link("model")
@@ -283,23 +227,29 @@ func (t *tracer) checkpoint(s *Node) []Target {
 			l, ok = n.Link("model")
 		}
 	}
+	if !ok {
+		if loader := t.pipeLoader(s); loader != nil {
+			return []*Node{loader}
+		}
+	}
+	var chain []*Node
+	seen := map[string]bool{}
 	for range maxDepth {
 		if !ok {
-			return nil
+			break
 		}
 		n := t.node(l)
-		if n == nil {
-			return nil
+		if n == nil || seen[n.ID] {
+			break
 		}
-		if ts := t.resolveFirst(n, loaderInputs()...); len(ts) > 0 {
-			return ts
-		}
+		seen[n.ID] = true
+		chain = append(chain, n)
 		l, ok = n.Link("model")
 		if !ok {
 			l, ok = linkOf(n, onlyLink)
 		}
 	}
-	return nil
+	return chain
 }
 
 // refinerSteps returns the steps of the later KSamplerAdvanced passes of a split schedule
