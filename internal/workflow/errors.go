@@ -9,6 +9,7 @@ type Code string
 const (
 	CodeInvalidJSON   Code = "invalid_json"
 	CodeUIFormat      Code = "ui_format"
+	CodeUnknownClass  Code = "unknown_class"
 	CodeNotWorkflow   Code = "not_workflow"
 	CodeBadNode       Code = "bad_node"
 	CodeBadInput      Code = "bad_input"

@@ -33,6 +33,13 @@ type InputSpec struct {
 	Min, Max    json.Number // "" when unbounded
 	Choices     []string    // COMBO values
 	Multiselect bool
+	// Control is set when the frontend puts a "control after generate" widget after this one
+	// (option control_after_generate); ControlSet tells whether the server gave the option at
+	// all, since without it the frontend guesses from the names seed and noise_seed.
+	Control, ControlSet bool
+	// Upload names the frontend's upload button for a file combo: "image" (image_upload,
+	// video_upload, animated_image_upload) or "audio" (audio_upload); "" when none.
+	Upload string
 }
 
 // Range is an inclusive numeric range with exact bounds; "" is unbounded.
@@ -185,7 +192,32 @@ func parseInputSpec(name string, raw json.RawMessage) (InputSpec, bool) {
 	spec.Min, _ = opts["min"].(json.Number)
 	spec.Max, _ = opts["max"].(json.Number)
 	spec.Multiselect, _ = opts["multiselect"].(bool)
+	spec.Control, spec.ControlSet = controlOption(opts)
+	spec.Upload = uploadOption(opts)
 	return spec, true
+}
+
+// controlOption reads control_after_generate: true, or a string naming the default mode.
+func controlOption(opts map[string]any) (on, set bool) {
+	switch v := opts["control_after_generate"].(type) {
+	case bool:
+		return v, true
+	case string:
+		return true, true
+	}
+	return false, false
+}
+
+func uploadOption(opts map[string]any) string {
+	for _, key := range []string{"image_upload", "video_upload", "animated_image_upload"} {
+		if on, _ := opts[key].(bool); on {
+			return "image"
+		}
+	}
+	if on, _ := opts["audio_upload"].(bool); on {
+		return "audio"
+	}
+	return ""
 }
 
 func choiceString(v any) string {
