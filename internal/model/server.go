@@ -32,9 +32,11 @@ type User struct {
 	CreatedAt       time.Time
 }
 
-// Workflow is a stored ComfyUI workflow that /generate can run by name.
+// Workflow is a stored ComfyUI workflow that /generate can run by name in
+// the Discord server that added it.
 type Workflow struct {
 	ID          int64
+	GuildID     string // the Discord server it belongs to
 	Name        string
 	Description string
 	// Graph is the API-format workflow JSON, sanitized before it is saved.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Current != 0 || st.Latest != 1 || !reflect.DeepEqual(st.Pending, []int{1}) || len(st.Applied) != 0 {
+	if st.Current != 0 || st.Latest != 2 || !reflect.DeepEqual(st.Pending, []int{1, 2}) || len(st.Applied) != 0 {
 		t.Fatalf("fresh status = %+v", st)
 	}
 	err = s.CheckCurrent(ctx)
@@ -29,14 +30,17 @@ func TestMigrate(t *testing.T) {
 	}
 
 	applied, err := s.Migrate(ctx)
-	if err != nil || !reflect.DeepEqual(applied, []int{1}) {
-		t.Fatalf("Migrate = %v, %v; want [1]", applied, err)
+	if err != nil || !reflect.DeepEqual(applied, []int{1, 2}) {
+		t.Fatalf("Migrate = %v, %v; want [1 2]", applied, err)
 	}
 	st, err = s.MigrationStatus(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := MigrationStatus{Current: 1, Latest: 1, Applied: []AppliedMigration{{Version: 1, Name: "init", AppliedAt: testEpoch}}}
+	want := MigrationStatus{Current: 2, Latest: 2, Applied: []AppliedMigration{
+		{Version: 1, Name: "init", AppliedAt: testEpoch},
+		{Version: 2, Name: "server_workflows", AppliedAt: testEpoch},
+	}}
 	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("status = %+v, want %+v", st, want)
 	}
@@ -62,7 +66,7 @@ func TestSchemaColumns(t *testing.T) {
 		"jobs": "id, prompt_id, user_id, server_id, channel_id, status, positive_prompt, negative_prompt, parameters, output_images, " +
 			"error_message, delivery_type, message_id, created_at, completed_at, backend, seed, workflow_name, attempts, progress, " +
 			"progress_text, status_channel_id, queued_at, submitted_at, started_at, finished_at, error_code, updated_at",
-		"workflows":         "id, name, description, workflow, sidecar, created_at, updated_at",
+		"workflows":         "id, server_id, name, description, workflow, sidecar, created_at, updated_at",
 		"deliveries":        "id, job_id, part, channel_id, message_id, attachment_urls, delivered_at",
 		"schema_migrations": "version, name, applied_at",
 	}
@@ -84,7 +88,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9, 'future', 0)`); err != nil {
 		t.Fatal(err)
 	}
-	const msg = "database schema version 9 is newer than this binary supports (1): " +
+	const msg = "database schema version 9 is newer than this binary supports (2): " +
 		"upgrade discordsend-bot or point database.url at another database"
 	check := func(name string, err error) {
 		t.Helper()
@@ -95,7 +99,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 			t.Errorf("%s error = %q, want %q", name, err, msg)
 		}
 		tooNew, ok := errors.AsType[*SchemaTooNewError](err)
-		if !ok || tooNew.Version != 9 || tooNew.Supported != 1 {
+		if !ok || tooNew.Version != 9 || tooNew.Supported != 2 {
 			t.Errorf("%s error = %#v", name, err)
 		}
 	}
@@ -106,7 +110,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	}
 	check("CheckCurrent", s.CheckCurrent(ctx))
 	st, err := s.MigrationStatus(ctx)
-	if err != nil || st.Current != 9 || st.Latest != 1 || len(st.Pending) != 0 {
+	if err != nil || st.Current != 9 || st.Latest != 2 || len(st.Pending) != 0 {
 		t.Errorf("status = %+v, %v", st, err)
 	}
 }
@@ -133,8 +137,9 @@ func TestMigrateConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if !reflect.DeepEqual(all, []int{1}) {
-		t.Fatalf("applied across stores = %v, want [1]", all)
+	slices.Sort(all) // one store may apply the first, another the next
+	if !reflect.DeepEqual(all, []int{1, 2}) {
+		t.Fatalf("applied across stores = %v, want [1 2]", all)
 	}
 }
 
