@@ -26,6 +26,7 @@ type BindingReport struct {
 	Via     Via      `json:"via"`
 	Targets []Target `json:"targets"`
 	Value   any      `json:"value,omitempty"` // the first target's current value
+	Note    string   `json:"note,omitempty"`  // what a person may not expect, e.g. cfg on Flux
 }
 
 // NodeRef names a node.
@@ -46,7 +47,12 @@ type Model struct {
 // Inspect reports a workflow's bindings, output nodes, classes, models and anything that
 // looks wrong. sidecar may be nil.
 func Inspect(w *Workflow, sidecar *Sidecar) Report {
-	b := Bind(w, sidecar)
+	return InspectWith(w, sidecar, nil)
+}
+
+// InspectWith is Inspect binding with a server's catalogue (BindWith); info may be nil.
+func InspectWith(w *Workflow, sidecar *Sidecar, info ObjectInfo) Report {
+	b := BindWith(w, sidecar, info)
 	r := Report{
 		Format:      FormatAPI,
 		MainSampler: b.Main,
@@ -66,7 +72,8 @@ func Inspect(w *Workflow, sidecar *Sidecar) Report {
 			continue
 		}
 		first := bind.Targets[0]
-		br := &BindingReport{Node: first.Node, Input: first.Input, Via: bind.Via, Targets: bind.Targets}
+		br := &BindingReport{Node: first.Node, Input: first.Input, Via: bind.Via, Targets: bind.Targets,
+			Note: bindingNote(p, first)}
 		if n, ok := w.Node(first.Node); ok {
 			if v, ok := n.Input(first.Input); ok && literal(v) {
 				br.Value = v
@@ -100,4 +107,12 @@ func Inspect(w *Workflow, sidecar *Sidecar) Report {
 		r.Warnings = append(r.Warnings, "no output node (SaveImage, PreviewImage …): ComfyUI will refuse the workflow")
 	}
 	return r
+}
+
+// bindingNote explains a binding that differs from what the parameter's name suggests.
+func bindingNote(p Param, first Target) string {
+	if p == ParamCFG && first.Input == "guidance" {
+		return "Flux guidance: the cfg option sets it; the sampler's cfg stays as saved"
+	}
+	return ""
 }
