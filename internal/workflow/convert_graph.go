@@ -66,18 +66,24 @@ type resolved struct {
 	ok   bool
 }
 
-// maxSubgraphDepth bounds nesting, as a definition may (wrongly) contain itself.
-const maxSubgraphDepth = 32
+// maxFlatNodes bounds the flattened graph: subgraphs nested a few levels deep, each used a
+// few times, multiply, and a hostile file could ask for billions of nodes.
+const maxFlatNodes = 100_000
 
 func (c *converter) expand(s *scope, placedNodes *[]placed) error {
-	if len(s.path) > maxSubgraphDepth {
-		return &Error{Code: CodeBadNode, Node: s.execID(""), Message: "subgraphs are nested too deeply (a subgraph may contain itself)"}
-	}
 	for _, n := range s.graph.nodes {
 		sg, isSub := s.graph.subgraphs[n.Type]
 		if !isSub {
+			if len(*placedNodes) >= maxFlatNodes {
+				return &Error{Code: CodeBadNode, Node: s.execID(n.id),
+					Message: fmt.Sprintf("flattening the subgraphs gives more than %d nodes", maxFlatNodes)}
+			}
 			*placedNodes = append(*placedNodes, placed{s, n})
 			continue
+		}
+		if s.within(sg.graph) {
+			return &Error{Code: CodeBadNode, Node: s.execID(n.id),
+				Message: fmt.Sprintf("subgraph %s contains itself", subgraphName(sg))}
 		}
 		child := &scope{graph: sg.graph, path: append(append([]string{}, s.path...), n.id), parent: s,
 			instance: n, mode: s.modeOf(n), children: map[string]*scope{}}
@@ -89,6 +95,16 @@ func (c *converter) expand(s *scope, placedNodes *[]placed) error {
 		}
 	}
 	return nil
+}
+
+// within tells whether this level is, or is inside, an instance of graph g.
+func (s *scope) within(g *uiGraph) bool {
+	for ; s != nil; s = s.parent {
+		if s.graph == g {
+			return true
+		}
+	}
+	return false
 }
 
 func subgraphName(sg *uiSubgraph) string {

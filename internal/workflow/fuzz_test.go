@@ -105,3 +105,32 @@ func FuzzSidecar(f *testing.F) {
 		Inspect(w, s)
 	})
 }
+
+// FuzzParseUI checks that converting any UI-format text with the stock catalogue either fails
+// cleanly or yields a graph that keeps Parse's invariants and round-trips.
+func FuzzParseUI(f *testing.F) {
+	// Small seeds, for the same reason as FuzzParse; the real pairs are unit tests.
+	f.Add([]byte(`{"nodes": [{"id": 4, "type": "CheckpointLoaderSimple", "outputs": [{"type": "CLIP", "links": [1]}],` +
+		`"widgets_values": ["m"]}, {"id": 6, "type": "CLIPTextEncode", "inputs": [{"name": "clip", "type": "CLIP", "link": 1}],` +
+		`"widgets_values": ["x"]}], "links": [[1, 4, 1, 6, 0, "CLIP"]]}`))
+	f.Add([]byte(`{"version": 1, "nodes": [{"id": 10, "type": "Reroute", "inputs": [{"type": "*", "link": 2}],` +
+		`"outputs": [{"type": "*", "links": [1]}]}, {"id": 8, "type": "LatentUpscaleBy", "mode": 4, "inputs": [{"name": "samples",` +
+		`"type": "LATENT", "link": 1}], "outputs": [{"type": "LATENT", "links": [2]}], "widgets_values": ["bislerp", 1.5]}],` +
+		`"links": [{"id": 1, "origin_id": 10, "origin_slot": 0, "target_id": 8, "target_slot": 0},` +
+		`{"id": 2, "origin_id": 8, "origin_slot": 0, "target_id": 10, "target_slot": 0}]}`))
+	f.Add([]byte(`{"nodes": [{"id": 20, "type": "s", "inputs": [{"type": "CLIP", "link": null}], "outputs": [{"type": "*", "links": [6]}]},` +
+		`{"id": 21, "type": "ConditioningZeroOut", "inputs": [{"name": "conditioning", "link": 6}]}], "links": [[6, 20, 0, 21, 0, "*"]],` +
+		`"definitions": {"subgraphs": [{"id": "s", "nodes": [{"id": 1, "type": "s"}, {"id": 2, "type": "PrimitiveNode",` +
+		`"outputs": [{"links": [1]}], "widgets_values": [3]}], "links": [[1, 2, 0, -20, 0, "INT"]]}]}}`))
+	f.Add([]byte(`{"nodes": [{"id": "5", "type": "EmptyLatentImage", "widgets_values": {"width": 8}}], "links": [null]}`))
+	info := objectInfo(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, err := ParseUI(data, info)
+		if err != nil {
+			return
+		}
+		roundTrip(t, w)
+		_ = Validate(w, info)
+		Inspect(w, nil)
+	})
+}

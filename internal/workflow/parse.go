@@ -21,8 +21,11 @@ const (
 	FormatUnknown Format = "unknown"
 )
 
-const uiFormatMessage = `this is a UI-format workflow; in ComfyUI use "Export (API)" ` +
-	`(Workflow menu → Export (API)) and use that file`
+// uiFormatMessage is for readers without the server's node catalogue, which converting a
+// UI-format file needs (ParseUI): the bot has it, and so has the CLI given a server.
+const uiFormatMessage = `this is a UI-format workflow; converting it needs the ComfyUI server's node list: ` +
+	`add it with /admin workflow add, or check it with "workflow inspect --comfyui URL"; ` +
+	`or in ComfyUI use "Export (API)" (Workflow menu → Export (API)) and use that file`
 
 // Detect tells the shape of a workflow file without fully parsing it.
 func Detect(data []byte) Format {

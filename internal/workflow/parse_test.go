@@ -24,6 +24,9 @@ func TestParseErrors(t *testing.T) {
 		{"ui format", string(readTestdata(t, "ui_format.json")), CodeUIFormat, "", "",
 			`Export (API)" (Workflow menu → Export (API))`},
 		{"ui format schema 1", `{"version": 1, "state": {}, "nodes": [], "links": []}`, CodeUIFormat, "", "", "UI-format"},
+		// Parse has no node catalogue, so it refuses and says where a UI file can be converted.
+		{"ui format points to conversion", string(readTestdata(t, "ui_format.json")), CodeUIFormat, "", "",
+			`/admin workflow add, or check it with "workflow inspect --comfyui URL"`},
 		{"node not object", `{"3": 5}`, CodeNotWorkflow, "3", "", "is not an object"},
 		{"no class_type", `{"3": {"inputs": {}}}`, CodeNotWorkflow, "3", "", "has no class_type"},
 		{"class_type not string", `{"3": {"class_type": 7, "inputs": {}}}`, CodeNotWorkflow, "3", "", "has no class_type"},
