@@ -201,7 +201,7 @@ func resolveEntry(cfg config.Config, name string) (*workflow.Entry, error) {
 	if name == "" {
 		name = workflow.DefaultName
 	}
-	e, err := lib.Get(name)
+	e, err := lib.Get("", name) // the command line sees the global workflows
 	if err != nil {
 		return nil, &configError{err: err}
 	}

@@ -82,6 +82,9 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 	if err != nil {
 		return &configError{err: err}
 	}
+	if err := loadServerWorkflows(ctx, st, lib, log); err != nil {
+		return err
+	}
 	var backends []*jobs.Backend
 	for _, be := range cfg.EffectiveBackends() {
 		client := comfy.New(comfy.Options{Name: be.Name, BaseURL: be.URL, Headers: revealHeaders(be.Headers),
@@ -100,6 +103,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 		GuildIDs:         cfg.Discord.GuildIDs,
 		Store:            st,
 		Jobs:             queue,
+		Library:          lib,
 		Policy:           permission.Policy{BotOwners: cfg.Discord.OwnerIDs, DMPolicy: model.DMPolicy(cfg.Discord.DMPolicy)},
 		Limits:           commandLimits(cfg.Limits),
 		Defaults:         bot.Defaults{Delivery: model.Delivery(cfg.Defaults.Delivery), MaxQueuePerUser: cfg.Defaults.MaxQueuePerUser},
@@ -159,6 +163,48 @@ func loadLibrary(cfg config.Config) (*workflow.Library, error) {
 		lib.SetDefault(e)
 	}
 	return lib, nil
+}
+
+// loadServerWorkflows adds the workflows servers stored from Discord to the
+// library, after the folder's. They are API graphs, so reading them needs
+// no ComfyUI. One that no longer reads, or whose name a folder workflow now
+// has, is logged and skipped: it stays stored, and its server can replace
+// or remove it.
+func loadServerWorkflows(ctx context.Context, st *store.Store, lib *workflow.Library, log *slog.Logger) error {
+	stored, err := st.AllWorkflows(ctx)
+	if err != nil {
+		return fmt.Errorf("load stored workflows: %w", err)
+	}
+	loaded := 0
+	for _, sw := range stored {
+		if err := addStored(lib, sw); err != nil {
+			log.Warn("stored workflow skipped", "workflow", sw.Name, "guild_id", sw.GuildID, "err", err)
+			continue
+		}
+		loaded++
+	}
+	if len(stored) > 0 {
+		log.Info("loaded server workflows", "count", loaded, "skipped", len(stored)-loaded)
+	}
+	return nil
+}
+
+func addStored(lib *workflow.Library, sw model.Workflow) error {
+	w, err := workflow.Parse(sw.Graph)
+	if err != nil {
+		return err
+	}
+	var sidecar *workflow.Sidecar
+	if sw.Sidecar != nil {
+		if sidecar, err = workflow.ParseSidecar(sw.Sidecar); err != nil {
+			return err
+		}
+		if err := sidecar.Check(w); err != nil {
+			return err
+		}
+	}
+	_, err = lib.Add(sw.GuildID, workflow.NewEntry(sw.Name, sw.Description, w, sidecar))
+	return err
 }
 
 func commandLimits(l config.Limits) bot.CommandLimits {

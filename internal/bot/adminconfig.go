@@ -38,8 +38,8 @@ func (b *Bot) adminConfig(c *call) error {
 		u.DefaultDelivery = &dl
 	}
 	if v, ok := d.OptString("default_workflow"); ok {
-		if !contains(b.jobs.Workflows(), v) {
-			return model.Errorf(model.CodeInvalid, "There is no workflow named %q. Available: %v.", v, b.jobs.Workflows())
+		if err := b.checkWorkflowName(c, v); err != nil {
+			return err
 		}
 		u.DefaultWorkflow = &v
 	}
@@ -82,7 +82,7 @@ func (b *Bot) completeDefaultWorkflow(c *call) error {
 	data := c.autocomplete().Data
 	typed := strings.ToLower(data.String(data.Focused().Name))
 	choices := []discord.AutocompleteChoice{}
-	for _, name := range b.jobs.Workflows() {
+	for _, name := range b.library.Names(c.guildID()) {
 		if len(choices) == render.MaxChoices {
 			break
 		}
@@ -150,13 +150,4 @@ func (b *Bot) help(c *call) error {
 		MaxSize:         min(l.MaxWidth, l.MaxHeight),
 		MaxBatch:        l.MaxBatch,
 	}).Create())
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
 
 // Options configure the Discord side.
@@ -37,10 +38,13 @@ type Options struct {
 	Limits     CommandLimits
 	Version    string
 	Jobs       *jobs.Manager
-	Defaults   Defaults
-	Registry   prometheus.Registerer
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Library holds the workflows jobs may name; /admin workflow adds and
+	// removes this server's.
+	Library  *workflow.Library
+	Defaults Defaults
+	Registry prometheus.Registerer
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// ProgressInterval is the least time between two edits of one status message.
 	ProgressInterval time.Duration
 }
@@ -61,6 +65,8 @@ type Bot struct {
 	version  string
 	apiURL   string
 	jobs     *jobs.Manager
+	library  *workflow.Library
+	files    *http.Client // downloads uploaded workflow files
 	defaults Defaults
 	log      *slog.Logger
 	now      func() time.Time
@@ -86,6 +92,8 @@ func New(opts Options) (*Bot, error) {
 		version:  opts.Version,
 		apiURL:   opts.APIURL,
 		jobs:     opts.Jobs,
+		library:  opts.Library,
+		files:    &http.Client{Timeout: 30 * time.Second},
 		defaults: opts.Defaults,
 		log:      opts.Logger,
 		now:      opts.Now,

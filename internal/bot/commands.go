@@ -59,7 +59,7 @@ func promptOption(name, desc string, required bool, l CommandLimits) discord.App
 func paramOptions(l CommandLimits) []discord.ApplicationCommandOption {
 	return []discord.ApplicationCommandOption{
 		discord.ApplicationCommandOptionInt{Name: "steps", Description: "Sampler steps", MinValue: ptr(1), MaxValue: ptr(l.MaxSteps)},
-		discord.ApplicationCommandOptionFloat{Name: "cfg", Description: "CFG scale: how closely to follow the prompt", MinValue: ptr(0.0), MaxValue: ptr(l.MaxCFG)},
+		discord.ApplicationCommandOptionFloat{Name: "cfg", Description: "CFG scale (Flux workflows: the guidance)", MinValue: ptr(0.0), MaxValue: ptr(l.MaxCFG)},
 		discord.ApplicationCommandOptionInt{Name: "width", Description: "Image width in pixels (multiple of 8)", MinValue: ptr(64), MaxValue: ptr(l.MaxWidth)},
 		discord.ApplicationCommandOptionInt{Name: "height", Description: "Image height in pixels (multiple of 8)", MinValue: ptr(64), MaxValue: ptr(l.MaxHeight)},
 	}
@@ -169,5 +169,30 @@ func adminCommand() discord.ApplicationCommandCreate {
 		}},
 		discord.ApplicationCommandOptionSubCommand{Name: "cancel", Description: "Cancel any job", Options: []discord.ApplicationCommandOption{jobIDOption("Job number")}},
 		discord.ApplicationCommandOptionSubCommand{Name: "clear", Description: "Cancel every queued job of this server (asks to confirm)"},
+		workflowGroup(),
+	}}
+}
+
+// maxWorkflowName is the longest workflow name /admin workflow add takes.
+const maxWorkflowName = 32
+
+func workflowNameOption(desc string, autocomplete bool) discord.ApplicationCommandOption {
+	return discord.ApplicationCommandOptionString{Name: "name", Description: desc, Required: true, MinLength: ptr(1), MaxLength: ptr(maxWorkflowName), Autocomplete: autocomplete}
+}
+
+func workflowGroup() discord.ApplicationCommandOption {
+	return discord.ApplicationCommandOptionSubCommandGroup{Name: "workflow", Description: "This server's ComfyUI workflows", Options: []discord.ApplicationCommandOptionSubCommand{
+		{Name: "add", Description: "Upload a workflow (.json, API or UI format), checked against ComfyUI", Options: []discord.ApplicationCommandOption{
+			workflowNameOption("Name to use it by (1–32 characters: a-z, 0-9, - and _)", false),
+			discord.ApplicationCommandOptionAttachment{Name: "file", Description: "The workflow file (.json, at most 2 MiB)", Required: true},
+			discord.ApplicationCommandOptionString{Name: "description", Description: "What it makes, shown in /admin workflow list", MaxLength: ptr(200)},
+		}},
+		{Name: "list", Description: "Every workflow this server can use and what it binds"},
+		{Name: "remove", Description: "Remove one of this server's workflows", Options: []discord.ApplicationCommandOption{
+			workflowNameOption("Workflow to remove", true),
+		}},
+		{Name: "default", Description: "Choose the workflow used when none is given", Options: []discord.ApplicationCommandOption{
+			workflowNameOption("Workflow", true),
+		}},
 	}}
 }

@@ -289,7 +289,7 @@ func (b *Bot) completeGenerate(c *call) error {
 	var choices []discord.AutocompleteChoice
 	switch focused.Name {
 	case "workflow":
-		for _, name := range b.jobs.Workflows() {
+		for _, name := range b.library.Names(c.guildID()) {
 			if strings.Contains(strings.ToLower(name), typed) && len(choices) < 25 {
 				choices = append(choices, discord.AutocompleteChoiceString{Name: name, Value: name})
 			}

@@ -48,6 +48,7 @@ func (b *Bot) routes() []route {
 	rs = append(rs, b.queueRoutes()...)
 	rs = append(rs, b.adminRoutes()...)
 	rs = append(rs, b.adminConfigRoutes()...)
+	rs = append(rs, b.workflowRoutes()...)
 	rs = append(rs, b.templateRoutes()...)
 	rs = append(rs, b.historyRoutes()...)
 	rs = append(rs, b.resultRoutes()...)

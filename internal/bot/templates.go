@@ -41,8 +41,10 @@ func (b *Bot) templateSave(c *call) error {
 	if t.Shared && t.GuildID == "" {
 		return model.Errorf(model.CodeInvalid, "Shared templates belong to a server; save it in a server, or without `shared`.")
 	}
-	if in.Workflow != "" && !contains(b.jobs.Workflows(), in.Workflow) {
-		return model.Errorf(model.CodeInvalid, "There is no workflow named %q.", in.Workflow)
+	if in.Workflow != "" {
+		if err := b.checkWorkflowName(c, in.Workflow); err != nil {
+			return err
+		}
 	}
 	probe := t.Params
 	probe.Prompt, probe.Negative = strings.ReplaceAll(t.Prompt, model.PromptPlaceholder, "x"), t.Negative

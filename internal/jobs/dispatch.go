@@ -113,7 +113,7 @@ func (m *Manager) anyRoom() bool {
 // launch builds the job's graph for the least loaded backend that can run
 // it and sends it there; false means no backend could take it now.
 func (m *Manager) launch(ctx context.Context, job model.Job) bool {
-	entry, err := m.opt.Library.Get(job.WorkflowName)
+	entry, err := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 	if err != nil {
 		m.failJob(ctx, job.ID, "workflow_missing", err.Error())
 		return true

@@ -283,7 +283,7 @@ func (m *Manager) recoverJobs(ctx context.Context) error {
 				continue
 			}
 			b.hold()
-			entry, _ := m.opt.Library.Get(job.WorkflowName)
+			entry, _ := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 			var nodes map[string]string
 			if entry != nil {
 				_, nodes, _ = buildGraph(entry, job, nil, nil, m.log)

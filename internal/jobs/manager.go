@@ -143,7 +143,7 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 // precheck builds the job's graph against any backend that knows its nodes,
 // so a workflow error reaches the user now, not when the job's turn comes.
 func (m *Manager) precheck(job model.Job) error {
-	entry, err := m.opt.Library.Get(job.WorkflowName)
+	entry, err := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 	if err != nil {
 		return userError(err)
 	}
@@ -178,8 +178,30 @@ func (m *Manager) poke() {
 	}
 }
 
-// Workflows lists the workflow names a job may ask for.
-func (m *Manager) Workflows() []string { return m.opt.Library.Names() }
+// Workflows lists the workflow names a job of the server guild may ask for
+// ("" for a DM).
+func (m *Manager) Workflows(guild string) []string { return m.opt.Library.Names(guild) }
+
+// Catalogue is what one backend can run: its node classes (/object_info)
+// and checkpoints.
+type Catalogue struct {
+	Backend     string
+	Info        workflow.ObjectInfo
+	Checkpoints []string
+}
+
+// Catalogues lists the catalogues of the backends that are up and have read
+// theirs, in configuration order: what a workflow is checked against
+// before it is stored.
+func (m *Manager) Catalogues() []Catalogue {
+	var out []Catalogue
+	for _, b := range m.opt.Backends {
+		if info := b.objectInfo(); info != nil && b.Up() {
+			out = append(out, Catalogue{Backend: b.Name, Info: info, Checkpoints: b.checkpoints()})
+		}
+	}
+	return out
+}
 
 // Cancel stops a job: a queued one leaves the queue; one in ComfyUI is
 // deleted from its queue or, when running, interrupted by its prompt id.

@@ -35,6 +35,11 @@ const (
 	PathAdminCancel   = "admin cancel"
 	PathAdminClear    = "admin clear"
 
+	PathAdminWorkflowAdd     = "admin workflow add"
+	PathAdminWorkflowList    = "admin workflow list"
+	PathAdminWorkflowRemove  = "admin workflow remove"
+	PathAdminWorkflowDefault = "admin workflow default"
+
 	PathJobCancel       = "job cancel"
 	PathJobReroll       = "job reroll"
 	PathJobEdit         = "job edit"
@@ -89,6 +94,10 @@ func requirements() []requirement {
 		{PathAdminConfig, admin},
 		{PathAdminCancel, admin},
 		{PathAdminClear, admin},
+		{PathAdminWorkflowAdd, admin},
+		{PathAdminWorkflowList, admin},
+		{PathAdminWorkflowRemove, admin},
+		{PathAdminWorkflowDefault, admin},
 
 		{PathJobCancel, generator},
 		{PathJobReroll, generator},

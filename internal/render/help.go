@@ -91,6 +91,14 @@ func commandHelp(path string) string {
 		return "cancel anyone's job"
 	case permission.PathAdminClear:
 		return "clear this server's queue"
+	case permission.PathAdminWorkflowAdd:
+		return "upload a ComfyUI workflow (.json) for this server, checked against ComfyUI"
+	case permission.PathAdminWorkflowList:
+		return "list the workflows this server can use and what each binds"
+	case permission.PathAdminWorkflowRemove:
+		return "remove one of this server's workflows"
+	case permission.PathAdminWorkflowDefault:
+		return "choose the workflow used when none is given"
 	}
 	return "—"
 }

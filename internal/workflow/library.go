@@ -9,16 +9,48 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+)
+
+// Source says where a library entry comes from.
+type Source string
+
+// Sources of workflows.
+const (
+	SourceBuiltIn Source = "built-in" // the embedded default
+	SourceFolder  Source = "folder"   // a NAME.json of workflows.dir, or defaults.workflow_path
+	SourceServer  Source = "server"   // added from Discord by a server's admin, kept in the database
+)
+
+// Codes of the library's own errors.
+const (
+	// CodeNameTaken: a server workflow may not take the name of a folder or
+	// built-in one, which every server sees.
+	CodeNameTaken Code = "name_taken"
+	// CodeNotRemovable: folder and built-in workflows are not removed from
+	// Discord.
+	CodeNotRemovable Code = "not_removable"
 )
 
 // Entry is a named workflow ready to build: the graph, its optional sidecar and the
 // bindings found for it.
 type Entry struct {
-	Name     string
-	Path     string // "" for the built-in default
-	Workflow *Workflow
-	Sidecar  *Sidecar // nil when there is no NAME.yaml
-	Bindings Bindings
+	Name        string
+	Path        string // the file of a folder entry; "" otherwise
+	Source      Source
+	Description string // the sidecar's, or the one given with a server workflow
+	Workflow    *Workflow
+	Sidecar     *Sidecar // nil when there is no NAME.yaml
+	Bindings    Bindings
+}
+
+// NewEntry names a workflow and binds it (sidecar may be nil). The
+// description defaults to the sidecar's.
+func NewEntry(name, description string, w *Workflow, sidecar *Sidecar) *Entry {
+	if description == "" && sidecar != nil {
+		description = sidecar.Description
+	}
+	return &Entry{Name: name, Description: description, Workflow: w, Sidecar: sidecar, Bindings: Bind(w, sidecar)}
 }
 
 // Build layers params over the sidecar's defaults, checks the sidecar's limits and returns
@@ -39,11 +71,18 @@ func (e *Entry) clone() *Entry {
 	return &c
 }
 
-// Library holds the workflows of a directory (NAME.json with an optional NAME.yaml beside
-// it) plus the built-in "default", which a default.json in the directory replaces. It is
-// read-only once loaded and safe for concurrent use.
+// Library holds the workflows a job may name. Global entries — the built-in
+// "default" (which a default.json in the directory replaces) and the NAME.json
+// files of a directory, each with an optional NAME.yaml beside it — are seen
+// everywhere. A server's entries, added and removed while the bot runs, are
+// seen only by that server's commands and jobs; DMs see the global ones. A
+// server entry may not take a global name, so a name means one workflow
+// wherever it is used. Safe for concurrent use; entries are handed out as
+// copies.
 type Library struct {
-	entries map[string]*Entry
+	mu      sync.RWMutex
+	global  map[string]*Entry
+	servers map[string]map[string]*Entry // guild id → name → entry
 }
 
 // LoadLibrary reads every *.json in dir; dir "" gives a library holding only the built-in
@@ -51,9 +90,11 @@ type Library struct {
 // start-up rather than at the first /generate.
 func LoadLibrary(dir string) (*Library, error) {
 	def := Default()
-	l := &Library{entries: map[string]*Entry{
-		DefaultName: {Name: DefaultName, Workflow: def, Bindings: Bind(def, nil)},
-	}}
+	l := &Library{
+		global: map[string]*Entry{DefaultName: {Name: DefaultName, Source: SourceBuiltIn,
+			Description: "the built-in text-to-image workflow", Workflow: def, Bindings: Bind(def, nil)}},
+		servers: map[string]map[string]*Entry{},
+	}
 	if dir == "" {
 		return l, nil
 	}
@@ -71,7 +112,7 @@ func LoadLibrary(dir string) (*Library, error) {
 			errs = append(errs, err)
 			continue
 		}
-		l.entries[e.Name] = e
+		l.global[e.Name] = e
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -79,19 +120,117 @@ func LoadLibrary(dir string) (*Library, error) {
 	return l, nil
 }
 
-// Get returns a copy of the named workflow.
-func (l *Library) Get(name string) (*Entry, error) {
-	e, ok := l.entries[name]
-	if !ok {
+// Get returns a copy of the named workflow as the server guild sees it
+// (guild "" for a DM: the global workflows only).
+func (l *Library) Get(guild, name string) (*Entry, error) {
+	l.mu.RLock()
+	e := l.lookup(guild, name)
+	l.mu.RUnlock()
+	if e == nil {
 		return nil, &Error{Code: CodeNotFound,
-			Message: fmt.Sprintf("no workflow named %q (available: %s)", name, strings.Join(l.Names(), ", "))}
+			Message: fmt.Sprintf("no workflow named %q (available: %s)", name, strings.Join(l.Names(guild), ", "))}
 	}
 	return e.clone(), nil
 }
 
-// Names lists the workflow names, sorted.
-func (l *Library) Names() []string {
-	return slices.Sorted(maps.Keys(l.entries))
+func (l *Library) lookup(guild, name string) *Entry {
+	if e, ok := l.global[name]; ok {
+		return e
+	}
+	if guild == "" {
+		return nil
+	}
+	return l.servers[guild][name]
+}
+
+// Names lists the workflow names the server guild may use ("" for a DM),
+// sorted.
+func (l *Library) Names(guild string) []string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	names := slices.Collect(maps.Keys(l.global))
+	if guild != "" {
+		names = slices.AppendSeq(names, maps.Keys(l.servers[guild]))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Entries returns copies of every workflow the server guild may use ("" for
+// a DM), sorted by name.
+func (l *Library) Entries(guild string) []*Entry {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var out []*Entry
+	for _, e := range l.global {
+		out = append(out, e.clone())
+	}
+	if guild != "" {
+		for _, e := range l.servers[guild] {
+			out = append(out, e.clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b *Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// CheckServerName reports whether a server workflow may be named name: not
+// when a global workflow has the name. The error says where that one lives.
+func (l *Library) CheckServerName(name string) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if g, ok := l.global[name]; ok {
+		return &Error{Code: CodeNameTaken,
+			Message: fmt.Sprintf("the name %q belongs to %s, which every server sees; choose another name", name, describeSource(g))}
+	}
+	return nil
+}
+
+// Add puts a copy of e among the server guild's workflows, as a server
+// entry, and reports whether it replaced one of that name.
+func (l *Library) Add(guild string, e *Entry) (replaced bool, err error) {
+	if guild == "" {
+		return false, &Error{Code: CodeNotFound, Message: "a server workflow needs a server"}
+	}
+	if err := l.CheckServerName(e.Name); err != nil {
+		return false, err
+	}
+	c := e.clone()
+	c.Source, c.Path = SourceServer, ""
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.global[c.Name]; ok { // added meanwhile: only SetDefault adds globals
+		return false, &Error{Code: CodeNameTaken, Message: fmt.Sprintf("the name %q belongs to a global workflow", c.Name)}
+	}
+	if l.servers[guild] == nil {
+		l.servers[guild] = map[string]*Entry{}
+	}
+	_, replaced = l.servers[guild][c.Name]
+	l.servers[guild][c.Name] = c
+	return replaced, nil
+}
+
+// Remove takes a workflow out of the server guild's. A global one cannot
+// be removed: the error says where it lives.
+func (l *Library) Remove(guild, name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g, ok := l.global[name]; ok {
+		return &Error{Code: CodeNotRemovable, Message: fmt.Sprintf("%q is %s, not a workflow of this server", name, describeSource(g))}
+	}
+	if _, ok := l.servers[guild][name]; !ok || guild == "" {
+		return &Error{Code: CodeNotFound, Message: fmt.Sprintf("this server has no workflow named %q", name)}
+	}
+	delete(l.servers[guild], name)
+	return nil
+}
+
+// describeSource says where a global entry lives, for messages.
+func describeSource(e *Entry) string {
+	if e.Source == SourceBuiltIn {
+		return "the workflow built into the bot"
+	}
+	return "a workflow of the bot's workflows folder (" + filepath.Base(e.Path) + "; remove or rename the file there)"
 }
 
 // LoadFile reads a workflow file and the sidecar beside it (same name, .yaml or .yml).
@@ -106,7 +245,7 @@ func LoadFile(path string) (*Entry, error) {
 		return nil, inFile(path, err)
 	}
 	base := strings.TrimSuffix(path, filepath.Ext(path))
-	e := &Entry{Name: filepath.Base(base), Path: path, Workflow: w}
+	e := &Entry{Name: filepath.Base(base), Path: path, Source: SourceFolder, Workflow: w}
 	for _, ext := range []string{".yaml", ".yml"} {
 		data, err := os.ReadFile(base + ext)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -124,6 +263,9 @@ func LoadFile(path string) (*Entry, error) {
 		break
 	}
 	e.Bindings = Bind(w, e.Sidecar)
+	if e.Sidecar != nil {
+		e.Description = e.Sidecar.Description
+	}
 	return e, nil
 }
 
@@ -143,5 +285,7 @@ func inFile(path string, err error) error {
 func (l *Library) SetDefault(e *Entry) {
 	c := e.clone()
 	c.Name = DefaultName
-	l.entries[DefaultName] = c
+	l.mu.Lock()
+	l.global[DefaultName] = c
+	l.mu.Unlock()
 }
