@@ -44,6 +44,18 @@ The generator role is mapped before the script starts. Lines:
   wait until /regex/ [30s]           an event since the last action matches
   restart | crash                    SIGTERM or SIGKILL the bot, start it again
 
+With --config FILE (before or after "sandbox") the bot runs on that file: its
+workflows.dir, defaults, limits, jobs and log settings, relative paths resolved
+from the current directory as for "run". The sandbox replaces only what
+connects the bot to it (discord.token, api_url, gateway_url, guild_ids and
+owner_ids; database.url: --db or a temporary one; comfyui.url and backends:
+the fake, or --comfyui; http.listen unless empty; log.level when above info)
+and says which at start. The file is checked as "run" checks it (exit 2).
+Without --config the bot gets no file; ./config.yaml, .env and DISCORDBOT_
+variables never reach it.
+
+  discordsend-bot sandbox --config config.yaml --comfyui http://127.0.0.1:8188
+
 Prints what users see as it happens; --json prints one JSON object per event
 and nothing else. The bot's log is kept (and named) when something fails, and
 with --keep. Exit 0 when the script ran to the end, 1 when a wait timed out or
@@ -81,9 +93,13 @@ func runSandbox(ctx context.Context, c *cli, o *sandboxOpts, args []string) erro
 		return fmt.Errorf("find this program to start the bot: %w", err)
 	}
 	sess, err := sandbox.New(sandbox.Options{
-		Exe: exe, Env: os.Environ(), ComfyURL: o.comfyURL, DBPath: o.db, Keep: o.keep,
+		Exe: exe, Env: os.Environ(), Config: c.configPath, ComfyURL: o.comfyURL, DBPath: o.db, Keep: o.keep,
 		JSON: o.json, Stdout: c.Stdout, Stderr: c.Stderr,
 	})
+	var ce *sandbox.ConfigError
+	if errors.As(err, &ce) {
+		return &configError{err: ce.Err}
+	}
 	if err != nil {
 		return err
 	}

@@ -98,3 +98,46 @@ func TestSandboxRefusesWrongInput(t *testing.T) {
 		})
 	}
 }
+
+func TestSandboxTakesThePersonsConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("limits:\n  max_steps: 33\nhttp:\n  listen: \"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("limits:\n  max_steps: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	const note = "sandbox: using config.yaml; overridden for the sandbox: discord.token, discord.api_url, discord.gateway_url, " +
+		"discord.guild_ids, discord.owner_ids, database.url, comfyui.url, comfyui.backends\n"
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"as a flag of sandbox", []string{"sandbox", "--config", "config.yaml"}},
+		{"as the global flag", []string{"--config", "config.yaml", "sandbox"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(sandboxChild, "bot")
+			var out, errOut bytes.Buffer
+			code := Run(t.Context(), tc.args, os.Getenv, strings.NewReader("user a roles=generator\na: /help\n"), &out, &errOut)
+			if code != ExitOK {
+				t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
+			}
+			if !strings.HasPrefix(errOut.String(), note) {
+				t.Errorf("stderr should start with what was overridden:\n%s", errOut.String())
+			}
+			if !strings.Contains(out.String(), "Steps 1–33") {
+				t.Errorf("/help should show the limits of the person's file:\n%s", out.String())
+			}
+		})
+	}
+	t.Run("a wrong value is reported as run reports it", func(t *testing.T) {
+		r := runSandboxScript(t, "user a roles=generator\n", "--config", "bad.yaml")
+		want := "discordsend-bot: configuration has 1 problem(s):\n  limits.max_steps (DISCORDBOT_LIMITS_MAX_STEPS):"
+		if r.code != ExitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
+			t.Fatalf("want exit 2 naming the key and its variable, got %d:\n%s%s", r.code, r.stderr, r.stdout)
+		}
+	})
+}

@@ -75,15 +75,23 @@ type run struct {
 
 func start(t *testing.T) *run {
 	t.Helper()
+	return startWith(t, func(*sandbox.Options) {})
+}
+
+// startWith starts a session with options changed by set.
+func startWith(t *testing.T, set func(*sandbox.Options)) *run {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &run{t: t, out: &lockedBuffer{}, errOut: &lockedBuffer{}, db: filepath.Join(t.TempDir(), "bot.db")}
-	r.sess, err = sandbox.New(sandbox.Options{
+	opts := sandbox.Options{
 		Exe: exe, Env: append(os.Environ(), childMode+"=bot"), DBPath: r.db,
 		JSON: true, Stdout: r.out, Stderr: r.errOut, TempDir: t.TempDir(),
-	})
+	}
+	set(&opts)
+	r.sess, err = sandbox.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,11 @@ type Options struct {
 	// DISCORDBOT_ variables are dropped so that only the sandbox
 	// configures the bot.
 	Env []string
+	// Config is the person's configuration file the bot reads, with the
+	// settings that connect it to the fakes replaced (see loadBotConfig);
+	// relative paths in it resolve against the current directory, as for
+	// run started there. Empty: the sandbox alone configures the bot.
+	Config string
 	// ComfyURL is a ComfyUI to use instead of the fake one.
 	ComfyURL string
 	// DBPath is the bot's SQLite file (or a sqlite: URL); empty: one in
@@ -63,6 +68,7 @@ type Session struct {
 	logPath string
 	dbURL   string
 	logFile *os.File
+	config  *botConfig
 
 	discord *discordtest.Server
 	comfy   *comfytest.Server // nil with Options.ComfyURL
@@ -87,7 +93,8 @@ type Session struct {
 	closeOnce sync.Once
 }
 
-// New prepares a session: its work directory and the bot's log file.
+// New prepares a session: it reads the configuration, which fails with a
+// *ConfigError, and makes the work directory and the bot's log file.
 func New(opts Options) (*Session, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -107,14 +114,22 @@ func New(opts Options) (*Session, error) {
 	if opts.Stderr == nil {
 		opts.Stderr = io.Discard
 	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("find the working directory: %w", err)
+	}
+	bc, err := loadBotConfig(opts.Config, wd)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(opts.TempDir, "discordsend-sandbox-*")
 	if err != nil {
 		return nil, fmt.Errorf("create work directory: %w", err)
 	}
 	s := &Session{
 		opts: opts, now: opts.Now, start: opts.Now(), dir: dir,
-		logPath: filepath.Join(dir, "bot.log"),
-		users:   map[string]*discordtest.User{}, roles: map[string]*discordtest.Role{},
+		logPath: filepath.Join(dir, "bot.log"), config: bc,
+		users: map[string]*discordtest.User{}, roles: map[string]*discordtest.Role{},
 		hidden: map[snowflake.ID]bool{}, submitted: map[snowflake.ID]bool{},
 	}
 	db := opts.DBPath
@@ -128,12 +143,6 @@ func New(opts Options) (*Session, error) {
 		db = abs
 	}
 	s.dbURL = "sqlite:" + db
-	// The bot gets an empty configuration file and runs where no
-	// config.yaml or .env can reach it: the sandbox alone configures it.
-	if err := os.WriteFile(s.configPath(), nil, 0o600); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("write empty configuration: %w", err)
-	}
 	if s.logFile, err = openLog(s.logPath); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -156,7 +165,14 @@ func (s *Session) configPath() string { return filepath.Join(s.dir, "config.yaml
 // the generator role for it, so that roles=generator works from the first
 // line.
 func (s *Session) Start(ctx context.Context) error {
+	if s.opts.Config != "" {
+		fmt.Fprintln(s.opts.Stderr, s.config.note(s.opts.Config))
+	}
 	if err := s.startFakes(); err != nil {
+		s.failed = true
+		return err
+	}
+	if err := s.writeConfig(); err != nil {
 		s.failed = true
 		return err
 	}
@@ -207,6 +223,24 @@ func (s *Session) startFakes() error {
 	return nil
 }
 
+// writeConfig writes the bot's configuration file, pointed at the fakes.
+// The bot runs in the work directory, where no config.yaml or .env of the
+// person's can reach it.
+func (s *Session) writeConfig() error {
+	return s.config.write(s.configPath(), map[string]any{
+		"discord.token":       s.discord.Token(),
+		"discord.api_url":     s.discord.APIURL(),
+		"discord.gateway_url": "",         // asked of the fake's REST API
+		"discord.guild_ids":   []string{}, // global commands, as in a default setup, so DMs work too
+		"discord.owner_ids":   []string{}, // the guild's owner is the sandbox's admin
+		"database.url":        s.dbURL,
+		"comfyui.url":         s.comfyURL(),
+		"comfyui.backends":    []string{},
+		"http.listen":         "127.0.0.1:0",
+		"log.level":           "info",
+	})
+}
+
 func (s *Session) comfyURL() string {
 	if s.comfy != nil {
 		return s.comfy.URL()
@@ -214,20 +248,11 @@ func (s *Session) comfyURL() string {
 	return s.opts.ComfyURL
 }
 
-// startBot starts a run of the bot and waits until it serves. Its commands
-// are registered globally, as in a default setup, so they work in DMs too.
+// startBot starts a run of the bot and waits until it serves.
 func (s *Session) startBot(ctx context.Context) error {
 	s.runs++
 	fmt.Fprintf(s.logFile, "=== sandbox: starting the bot (run %d) at %s ===\n", s.runs, s.now().Format(time.RFC3339))
-	env := childEnv(s.opts.Env, map[string]string{
-		"DISCORDBOT_CONFIG":                            s.configPath(),
-		"DISCORDBOT_DISCORD_TOKEN":                     s.discord.Token(),
-		"DISCORDBOT_DISCORD_API_URL":                   s.discord.APIURL(),
-		"DISCORDBOT_COMFYUI_URL":                       s.comfyURL(),
-		"DISCORDBOT_DATABASE_URL":                      s.dbURL,
-		"DISCORDBOT_HTTP_LISTEN":                       "127.0.0.1:0",
-		"DISCORDBOT_DEFAULTS_PROGRESS_UPDATE_INTERVAL": "1s",
-	})
+	env := childEnv(s.opts.Env, map[string]string{"DISCORDBOT_CONFIG": s.configPath()})
 	c, err := startChild(childSpec{exe: s.opts.Exe, args: s.opts.Args, env: env, dir: s.dir, log: s.logFile})
 	if err != nil {
 		return err
