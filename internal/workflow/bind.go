@@ -70,7 +70,7 @@ func Bind(w *Workflow, sidecar *Sidecar) Bindings {
 // nodes to their literals; the seed is every sampler's; steps, cfg, size and checkpoint come
 // from the main (first-pass) sampler. For Flux graphs cfg binds to the Flux guidance.
 func BindWith(w *Workflow, sidecar *Sidecar, info ObjectInfo) Bindings {
-	t := &tracer{w: w, info: info}
+	t := newTracer(w, info)
 	b := Bindings{Params: map[Param]Binding{}}
 	if sidecar != nil {
 		for _, p := range AllParams() {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,11 +141,33 @@ func TestBindTitles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := Bind(mustParse(t, []byte(tt.graph)), nil)
+			// A titled node that feeds nothing never runs, so each graph gets a consumer.
+			w := mustParse(t, []byte(tt.graph))
+			for _, id := range w.IDs() {
+				w.nodes["consumer_of_"+id] = &Node{ID: "consumer_of_" + id, Class: "PreviewAny",
+					inputs: map[string]any{"source": Link{Node: id}}, order: []string{"source"}}
+			}
+			b := Bind(w, nil)
 			if got := describeBinding(b, tt.param); got != tt.want {
 				t.Errorf("%s = %q, want %q (warnings %q)", tt.param, got, tt.want, b.Warnings)
 			}
 		})
+	}
+}
+
+// Nodes linked to nothing are left over in a file (ComfyUI never runs them): their titles,
+// seeds and samplers are not bound.
+func TestBindIgnoresIsolatedNodes(t *testing.T) {
+	w := mustParse(t, readTestdata(t, "sd15_basic.json"))
+	w.nodes["40"] = &Node{ID: "40", Class: "PrimitiveStringMultiline", Title: "Positive Prompt",
+		inputs: map[string]any{"value": "left over"}, order: []string{"value"}}
+	w.nodes["41"] = &Node{ID: "41", Class: "KSampler", inputs: map[string]any{"seed": json.Number("5"), "steps": json.Number("20")},
+		order: []string{"seed", "steps"}}
+	b := Bind(w, nil)
+	for p, want := range (want{ParamPrompt: "trace 6.text", ParamSeed: "trace 3.seed"}) {
+		if got := describeBinding(b, p); got != want {
+			t.Errorf("%s = %q, want %q", p, got, want)
+		}
 	}
 }
 
@@ -201,7 +224,10 @@ func TestBindClassRules(t *testing.T) {
 		"6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a dog", "clip": ["4", 0]}},
 		"4": {"class_type": "CLIPLoader", "inputs": {"clip_name": "t5.safetensors", "type": "sd3"}},
 		"8": {"class_type": "EmptyLatentImage", "inputs": {"width": 1, "height": 1, "batch_size": 1}},
-		"9": {"class_type": "EmptyLatentImage", "inputs": {"width": 2, "height": 2, "batch_size": 1}}
+		"9": {"class_type": "EmptyLatentImage", "inputs": {"width": 2, "height": 2, "batch_size": 1}},
+		"10": {"class_type": "LatentBatch", "inputs": {"samples1": ["5", 0], "samples2": ["8", 0]}},
+		"11": {"class_type": "LatentBatch", "inputs": {"samples1": ["10", 0], "samples2": ["9", 0]}},
+		"12": {"class_type": "ConditioningAverage", "inputs": {"conditioning_to": ["6", 0]}}
 	}`
 	b := Bind(mustParse(t, []byte(graph)), nil)
 	if got := describeBinding(b, ParamPrompt); got != "class 6.text" {

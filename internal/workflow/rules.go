@@ -1,6 +1,9 @@
 package workflow
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Title rules (tried right after the sidecar) and class rules (the last resort).
 
@@ -11,7 +14,7 @@ func (t *tracer) titled() map[Param][]Target {
 	for _, id := range t.w.IDs() {
 		n := t.w.nodes[id]
 		p, ok := titleParam(n.Title)
-		if !ok {
+		if !ok || t.isolated(n) {
 			continue
 		}
 		ts := t.titleTargets(n, p)
@@ -67,9 +70,7 @@ func (t *tracer) titledText(n *Node, p Param) []Target {
 	}
 	ins := t.promptInputs(n, pol)
 	if len(ins) == 0 {
-		if name, ok := t.textInput(n, pol); ok && t.holdsText(n, name) {
-			ins = []string{name}
-		}
+		ins = slices.DeleteFunc(t.textSources(n, pol), func(name string) bool { return !t.holdsText(n, name) })
 	}
 	var out []Target
 	for _, in := range ins {
@@ -82,7 +83,7 @@ func (t *tracer) titledText(n *Node, p Param) []Target {
 func (t *tracer) byClass(p Param) []Target {
 	var ids []string
 	for _, id := range t.w.IDs() {
-		if t.classCandidate(t.w.nodes[id], p) {
+		if n := t.w.nodes[id]; !t.isolated(n) && t.classCandidate(n, p) {
 			ids = append(ids, id)
 		}
 	}

@@ -20,12 +20,15 @@ func stockSampler(class string) bool {
 }
 
 // conditioningNames are the inputs through which a sampler takes each polarity, most usual
-// first. "conditioning" is BasicGuider's and XlabsSampler's positive.
+// first. "conditioning" is BasicGuider's and XlabsSampler's positive; WanVideoWrapper's
+// text_embeds carry both prompts, told apart at the encoder by polarity.
 func conditioningNames(pol polarity) []string {
 	if pol == negative {
-		return []string{"negative", "neg_conditioning", "negative_conditioning", "negative_cond", "cond_negative", "neg"}
+		return []string{"negative", "neg_conditioning", "negative_conditioning", "negative_cond", "cond_negative", "neg",
+			"text_embeds"}
 	}
-	return []string{"positive", "conditioning", "positive_conditioning", "positive_cond", "cond_positive", "cond1", "pos"}
+	return []string{"positive", "conditioning", "positive_conditioning", "positive_cond", "cond_positive", "cond1", "pos",
+		"text_embeds"}
 }
 
 // samplerKnobs are inputs only a denoising loop has.
@@ -35,6 +38,9 @@ var samplerKnobs = []string{"seed", "noise_seed", "steps", "noise", "sigmas"}
 var latentNames = []string{"latent_image", "latent", "samples", "image", "images", "pixels", "pipe", "image_embeds"}
 
 func (t *tracer) isSampler(n *Node) bool {
+	if len(n.inputs) == 0 || t.isolated(n) {
+		return false // left over in the file; nothing feeds it
+	}
 	if stockSampler(n.Class) {
 		return true
 	}

@@ -64,7 +64,17 @@ func (t *tracer) promptInputs(n *Node, pol polarity) []string {
 			ins = append(ins, name)
 		}
 	}
+	// Beside a field in use, an empty one is one the encoder is set not to read (smZ's
+	// text_g and text_l with SDXL off); a lone empty field is the prompt, just empty.
+	if used := slices.DeleteFunc(slices.Clone(ins), func(name string) bool { return t.emptyText(n, name) }); len(used) > 0 {
+		return used
+	}
 	return ins
+}
+
+func (t *tracer) emptyText(n *Node, name string) bool {
+	s, isText := text(n.inputs[name])
+	return isText && strings.TrimSpace(s) == ""
 }
 
 // opposite tells whether an input name belongs to the other polarity (negative_prompt on an
@@ -130,7 +140,7 @@ func (t *tracer) textLink(l Link) bool {
 	if typ := t.outputType(l); typ != "" {
 		return typ == "STRING" || typ == "*"
 	}
-	if _, clip := src.Link("clip"); clip || t.isSampler(src) {
+	if t.encoder(src) || t.isSampler(src) {
 		return false
 	}
 	for _, name := range []string{"positive", "negative", "conditioning", "model", "samples", "pipe"} {
@@ -172,43 +182,44 @@ func (t *tracer) texts(l Link, pol polarity) []Target {
 	return out
 }
 
-// resolveText follows a text input back to the literal holding it, through primitives,
-// pass-throughs and joiners. A joiner's text goes into its first part, with a warning: the
-// other parts (a style, quality tags) stay as the workflow has them.
+// resolveText follows a text input back to the literals holding it, through primitives,
+// pass-throughs and string nodes.
 func (t *tracer) resolveText(n *Node, input string, pol polarity) []Target {
-	seen := map[string]bool{n.ID: true}
-	for range maxDepth {
-		v, ok := n.inputs[input]
-		if !ok {
-			return nil
-		}
-		l, isLink := v.(Link)
-		if !isLink {
-			if _, isText := text(v); !isText {
-				return nil
-			}
-			return []Target{{Node: n.ID, Input: input}}
-		}
-		src := t.node(l)
-		if src == nil || seen[src.ID] {
-			return nil
-		}
-		seen[src.ID] = true
-		name, ok := t.textInput(src, pol)
-		if !ok {
-			return nil
-		}
-		n, input = src, name
-	}
-	return nil
+	return t.resolveTextFrom(n, input, pol, map[string]bool{n.ID: true}, 0)
 }
 
-// textInput picks the input of a string node that its text comes from: its polarity's own
-// input on a two-prompt node, its only text input, or a joiner's first part.
-func (t *tracer) textInput(n *Node, pol polarity) (string, bool) {
+func (t *tracer) resolveTextFrom(n *Node, input string, pol polarity, seen map[string]bool, depth int) []Target {
+	v, ok := n.inputs[input]
+	if !ok || depth > maxDepth {
+		return nil
+	}
+	l, isLink := v.(Link)
+	if !isLink {
+		if _, isText := text(v); !isText {
+			return nil
+		}
+		return []Target{{Node: n.ID, Input: input}}
+	}
+	src := t.node(l)
+	if src == nil || seen[src.ID] {
+		return nil
+	}
+	seen[src.ID] = true
+	var out []Target
+	for _, name := range t.textSources(src, pol) {
+		out = appendTargets(out, t.resolveTextFrom(src, name, pol, seen, depth+1)...)
+	}
+	return out
+}
+
+// textSources picks the inputs of a string node that its text comes from: its polarity's
+// own input on a two-prompt node; a joiner's first part (string_a, text1 …), with a warning,
+// since the other parts (a style, quality tags) stay as the workflow has them; or every text
+// field of a node that keeps the same text twice (a wildcard's template and its result).
+func (t *tracer) textSources(n *Node, pol polarity) []string {
 	for _, name := range promptNames(pol) {
 		if t.holdsText(n, name) {
-			return name, true
+			return []string{name}
 		}
 	}
 	var parts []string
@@ -219,16 +230,40 @@ func (t *tracer) textInput(n *Node, pol polarity) (string, bool) {
 	}
 	switch {
 	case len(parts) == 1:
-		return parts[0], true
-	case len(parts) > 1:
+		return parts
+	case len(parts) > 1 && joiner(parts):
 		t.warn("the " + string(pol.param()) + " text is joined by node " + n.ID + " (" + n.Class + ") from " +
 			strings.Join(parts, ", ") + "; it is set in " + parts[0] + " and the other parts are kept")
-		return parts[0], true
+		return parts[:1]
+	case len(parts) > 1:
+		return parts
 	}
 	if name, ok := onlyLink(n); ok {
-		return name, true
+		return []string{name}
 	}
-	return valueInput(n)
+	if name, ok := valueInput(n); ok {
+		return []string{name}
+	}
+	return nil
+}
+
+// joiner tells whether input names are the numbered parts of one text (string_a, string_b;
+// text1, text2): they differ only in a last letter or digit.
+func joiner(parts []string) bool {
+	stem := func(name string) string {
+		name = strings.TrimRight(name, "0123456789")
+		if i := strings.LastIndexByte(name, '_'); i >= 0 && len(name)-i == 2 {
+			return name[:i]
+		}
+		return strings.TrimSuffix(name, "_")
+	}
+	first := stem(parts[0])
+	for _, p := range parts {
+		if stem(p) != first || stem(p) == p {
+			return false
+		}
+	}
+	return true
 }
 
 // orderedInputs lists n's inputs in the class's declared order when the class is known,

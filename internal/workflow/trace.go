@@ -4,9 +4,36 @@ import "slices"
 
 // tracer follows links from the main sampler to the inputs holding each parameter.
 type tracer struct {
-	w        *Workflow
-	info     ObjectInfo // nil: go by input names alone
-	warnings []string
+	w         *Workflow
+	info      ObjectInfo // nil: go by input names alone
+	warnings  []string
+	consumers map[string]int // node id → links reading its outputs
+}
+
+func newTracer(w *Workflow, info ObjectInfo) *tracer {
+	t := &tracer{w: w, info: info, consumers: map[string]int{}}
+	for _, n := range w.nodes {
+		for _, v := range n.inputs {
+			if l, ok := v.(Link); ok {
+				t.consumers[l.Node]++
+			}
+		}
+	}
+	return t
+}
+
+// isolated tells whether a node is linked to nothing: ComfyUI never runs it, so its title,
+// seed or text must not be bound.
+func (t *tracer) isolated(n *Node) bool {
+	if t.consumers[n.ID] > 0 {
+		return false
+	}
+	for _, v := range n.inputs {
+		if !literal(v) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *tracer) warn(msg string) { t.warnings = append(t.warnings, msg) }
@@ -90,6 +117,9 @@ func (t *tracer) seed(s *Node) []Target {
 // keep the sampler's cfg at 1 and steer with their guidance, which is what their users mean
 // by cfg, so cfg binds there; otherwise the sampler's or guider's cfg.
 func (t *tracer) cfg(s *Node) []Target {
+	if ts := t.resolveFirst(s, "guidance"); len(ts) > 0 {
+		return ts // a Flux sampler that takes the guidance itself
+	}
 	c := t.conditioner(s)
 	if l, ok := t.conditioningLink(c, positive); ok {
 		if ts := t.guidance(l); len(ts) > 0 {
@@ -252,13 +282,11 @@ func (t *tracer) modelChain(s *Node) []*Node {
 	return chain
 }
 
-// refinerSteps returns the steps of the later KSamplerAdvanced passes of a split schedule
+// refinerSteps returns the steps of the later passes of a split schedule (KSamplerAdvanced,
+// pipe samplers: any sampler with steps, start_at_step and end_at_step)
 // (base ends at step N of M, refiner starts at N of the same M): they must change together
 // or the refiner starts at the wrong noise level.
 func (t *tracer) refinerSteps(main *Node, all []*Node) []Target {
-	if main.Class != "KSamplerAdvanced" {
-		return nil
-	}
 	steps, ok := number(main.inputs["steps"])
 	end, endOK := number(main.inputs["end_at_step"])
 	if !ok || !endOK || compareNumbers(end, steps) >= 0 {
@@ -266,7 +294,7 @@ func (t *tracer) refinerSteps(main *Node, all []*Node) []Target {
 	}
 	var out []Target
 	for _, n := range all {
-		if n == main || n.Class != "KSamplerAdvanced" {
+		if n == main {
 			continue
 		}
 		s, ok := number(n.inputs["steps"])
