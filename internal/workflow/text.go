@@ -64,10 +64,11 @@ func (t *tracer) promptInputs(n *Node, pol polarity) []string {
 			ins = append(ins, name)
 		}
 	}
-	// Beside a field in use, an empty one is one the encoder is set not to read (smZ's
-	// text_g and text_l with SDXL off); a lone empty field is the prompt, just empty.
-	if used := slices.DeleteFunc(slices.Clone(ins), func(name string) bool { return t.emptyText(n, name) }); len(used) > 0 {
-		return used
+	// Beside a main text field in use, empty extra fields are ones the encoder is set not to
+	// read (smZ's text_g and text_l with SDXL off). Encoders without a main field read every
+	// field, empty or not (CLIPTextEncodeFlux's clip_l and t5xxl).
+	if slices.Contains(ins, "text") && !t.emptyText(n, "text") {
+		return slices.DeleteFunc(ins, func(name string) bool { return t.emptyText(n, name) })
 	}
 	return ins
 }
