@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -36,9 +37,11 @@ func workflowCommand() *command {
 api_request, ui, unknown), where each parameter is bound (node, input, and
 how it was found: sidecar, title, trace or class), the output nodes, the node
 classes and models it uses, and warnings. NAME is a library name (workflows.dir
-or "default"). With --comfyui, the workflow is also checked against that
-server's /object_info and every problem is listed. Exit 2 when the file is not
-an API-format workflow or does not fit the server.`,
+or "default"). With --comfyui, the workflow is bound with that server's node
+types, checked against its /object_info with every problem listed, and a
+UI-format file (ComfyUI's normal "Save") is converted to the API graph first.
+Binding rules: docs/WORKFLOWS.md. Exit 2 when the file cannot be read as a
+workflow or does not fit the server.`,
 		flags: func(fs *flag.FlagSet, _ *cli) { o.register(fs) },
 	}
 	cmd.run = func(ctx context.Context, c *cli, args []string) error {
@@ -101,16 +104,21 @@ func runInspect(ctx context.Context, c *cli, o *inspectOpts, target string) erro
 			return usageErrorf("workflow", "--comfyui: %v", err)
 		}
 	}
-	entry, format, err := inspectEntry(c, target)
+	var server *catalogue
+	if o.comfyURL != "" {
+		var err error
+		if server, err = fetchCatalogue(ctx, o.comfyURL); err != nil {
+			return err
+		}
+	}
+	entry, format, err := inspectEntry(c, target, server.objectInfo())
 	if err != nil {
 		return c.inspectFailed(o, format, err)
 	}
-	rep := inspectReport{Report: workflow.Inspect(entry.Workflow, entry.Sidecar), File: entry.Path}
+	rep := inspectReport{Report: workflow.InspectWith(entry.Workflow, entry.Sidecar, server.objectInfo()), File: entry.Path}
 	rep.Format = format
-	if o.comfyURL != "" {
-		if rep.Validation, err = validateOn(ctx, o.comfyURL, entry, &rep.Report); err != nil {
-			return err
-		}
+	if server != nil {
+		rep.Validation = validateOn(server, entry, &rep.Report)
 	}
 	if o.json {
 		err = c.printJSON(rep)
@@ -128,7 +136,7 @@ func runInspect(ctx context.Context, c *cli, o *inspectOpts, target string) erro
 
 // inspectEntry loads a workflow file (when target is one) or a library entry, and tells
 // the file's format.
-func inspectEntry(c *cli, target string) (*workflow.Entry, workflow.Format, error) {
+func inspectEntry(c *cli, target string, info workflow.ObjectInfo) (*workflow.Entry, workflow.Format, error) {
 	st, statErr := os.Stat(target)
 	if looksLikePath(target) || statErr == nil && !st.IsDir() {
 		data, err := os.ReadFile(target)
@@ -136,6 +144,9 @@ func inspectEntry(c *cli, target string) (*workflow.Entry, workflow.Format, erro
 			return nil, workflow.FormatUnknown, fmt.Errorf("read workflow: %w", err)
 		}
 		format := workflow.Detect(data)
+		if format == workflow.FormatUI {
+			return convertedEntry(target, data, info)
+		}
 		entry, err := workflow.LoadFile(target)
 		return entry, format, err
 	}
@@ -157,6 +168,24 @@ func inspectEntry(c *cli, target string) (*workflow.Entry, workflow.Format, erro
 	return entry, workflow.Detect(data), nil
 }
 
+// convertedEntry reads a UI-format file through the server's catalogue (without one, the
+// error says how to convert it). A sidecar is not read: its node ids would be the UI file's.
+func convertedEntry(path string, data []byte, info workflow.ObjectInfo) (*workflow.Entry, workflow.Format, error) {
+	w, format, err := workflow.Load(data, info)
+	if err != nil {
+		var we *workflow.Error
+		if errors.As(err, &we) && we.File == "" {
+			c := *we
+			c.File = path
+			err = &c
+		}
+		return nil, format, err
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return &workflow.Entry{Name: name, Path: path, Source: workflow.SourceFolder, Workflow: w,
+		Bindings: workflow.BindWith(w, nil, info)}, format, nil
+}
+
 // inspectFailed reports a workflow that cannot be read (exit 2); under --json the format
 // and the reason still come as one object.
 func (c *cli) inspectFailed(o *inspectOpts, format workflow.Format, err error) error {
@@ -175,9 +204,20 @@ func (c *cli) inspectFailed(o *inspectOpts, format workflow.Format, err error) e
 	return errors.Join(c.printJSON(out), exitCode(ExitUsage))
 }
 
-// validateOn checks the workflow against a server's node catalogue, after the checkpoint
-// swap every generation does, which it notes in the report's warnings.
-func validateOn(ctx context.Context, baseURL string, entry *workflow.Entry, rep *workflow.Report) (*validationReport, error) {
+// catalogue is a server's node catalogue, fetched once for binding and validation.
+type catalogue struct {
+	url  string
+	info workflow.ObjectInfo
+}
+
+func (c *catalogue) objectInfo() workflow.ObjectInfo {
+	if c == nil {
+		return nil
+	}
+	return c.info
+}
+
+func fetchCatalogue(ctx context.Context, baseURL string) (*catalogue, error) {
 	client := comfy.New(comfy.Options{Name: "inspect", BaseURL: baseURL, Logger: logging.Discard()})
 	raw, err := client.ObjectInfo(ctx)
 	if err != nil {
@@ -187,18 +227,26 @@ func validateOn(ctx context.Context, baseURL string, entry *workflow.Entry, rep 
 	if err != nil {
 		return nil, fmt.Errorf("ComfyUI at %s: %w", client.URL(), err)
 	}
-	v := &validationReport{URL: client.URL(), OK: true, Problems: []workflow.Problem{}}
+	return &catalogue{url: client.URL(), info: info}, nil
+}
+
+// validateOn checks the workflow against a server's node catalogue, after the checkpoint
+// swap every generation does, which it notes in the report's warnings.
+func validateOn(server *catalogue, entry *workflow.Entry, rep *workflow.Report) *validationReport {
+	info := server.info
+	v := &validationReport{URL: server.url, OK: true, Problems: []workflow.Problem{}}
 	w := entry.Workflow
+	bindings := workflow.BindWith(w, entry.Sidecar, info)
 	available := workflow.Checkpoints(info)
-	if b, ok := entry.Bindings.Get(workflow.ParamCheckpoint); ok && len(available) > 0 {
+	if b, ok := bindings.Get(workflow.ParamCheckpoint); ok && len(available) > 0 {
 		for _, t := range b.Targets {
 			if name, ok := inputText(w, t); ok && t.Input == "ckpt_name" && !slices.Contains(available, name) {
 				rep.Warnings = append(rep.Warnings, fmt.Sprintf("node %s: checkpoint %q is not on %s; generations there use %q instead",
-					t.Node, name, client.URL(), available[0]))
+					t.Node, name, server.url, available[0]))
 			}
 		}
 	}
-	resolved, err := workflow.ResolveCheckpoint(w, entry.Bindings, available, nil)
+	resolved, err := workflow.ResolveCheckpoint(w, bindings, available, nil)
 	if err != nil {
 		resolved = w // no checkpoints at all: validation names the missing one
 	}
@@ -206,7 +254,7 @@ func validateOn(ctx context.Context, baseURL string, entry *workflow.Entry, rep 
 	if err := workflow.Validate(resolved, info); errors.As(err, &invalid) {
 		v.OK, v.Problems = false, invalid.Problems
 	}
-	return v, nil
+	return v
 }
 
 func inputText(w *workflow.Workflow, t workflow.Target) (string, bool) {
@@ -233,7 +281,14 @@ func printInspect(out io.Writer, entry *workflow.Entry, rep inspectReport) error
 	if rep.MainSampler != "" {
 		fmt.Fprintf(w, "Main sampler:\tnode %s\n", rep.MainSampler)
 	}
-	fmt.Fprintln(w, "\nPARAMETER\tNODE\tINPUT\tVIA\tVALUE")
+	header := "\nPARAMETER\tNODE\tINPUT\tVIA\tVALUE"
+	for _, b := range rep.Bindings {
+		if b != nil && b.Note != "" {
+			header += "\tNOTE"
+			break
+		}
+	}
+	fmt.Fprintln(w, header)
 	for _, p := range workflow.AllParams() {
 		b := rep.Bindings[p]
 		if b == nil {
@@ -241,9 +296,12 @@ func printInspect(out io.Writer, entry *workflow.Entry, rep inspectReport) error
 			continue
 		}
 		for i, t := range b.Targets {
-			param, via, value := string(p), string(b.Via), shortValue(b.Value)
+			param, via, value, note := string(p), string(b.Via), shortValue(b.Value), b.Note
 			if i > 0 {
-				param, via, value = "", "", ""
+				param, via, value, note = "", "", "", ""
+			}
+			if note != "" {
+				value += "\t" + note
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", param, t.Node, t.Input, via, value)
 		}

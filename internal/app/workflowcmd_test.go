@@ -323,3 +323,45 @@ func TestWorkflowUsage(t *testing.T) {
 		})
 	}
 }
+
+// A UI-format file is converted through the catalogue of the server --comfyui names and
+// then bound like an API file; without a server the error says how to convert it.
+func TestWorkflowInspectConvertsUIFiles(t *testing.T) {
+	ui := workflowTestdata(t, filepath.Join("ui", "sdxl_inpaint.json"))
+	inTempDir(t)
+	fake := comfytest.New(t)
+
+	r := runApp(t, t.Context(), nil, "workflow", "inspect", ui, "--comfyui", fake.URL(), "--json")
+	var rep inspectJSON
+	decodeJSON(t, []byte(r.stdout), &rep)
+	if rep.Format != "ui" || rep.Validation == nil {
+		t.Fatalf("format %q validation %+v\n%s", rep.Format, rep.Validation, r.stderr)
+	}
+	for param, want := range map[string]string{"prompt": "6 text", "negative": "7 text", "steps": "3 steps", "cfg": "3 cfg"} {
+		b := rep.Bindings[param]
+		if b == nil || b.Node+" "+b.Input != want || b.Via != "trace" {
+			t.Errorf("%s bound to %+v, want %s via trace", param, b, want)
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "Note") {
+		t.Errorf("warnings %q should say the Notes were dropped", rep.Warnings)
+	}
+
+	r = runApp(t, t.Context(), nil, "workflow", "inspect", ui)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--comfyui") {
+		t.Errorf("without a server: exit %d, stderr %q; want 2 and how to convert", r.code, r.stderr)
+	}
+}
+
+// On Flux graphs cfg sets the guidance, and the table says so.
+func TestWorkflowInspectNotesFluxGuidance(t *testing.T) {
+	flux := workflowTestdata(t, "flux.json")
+	inTempDir(t)
+	r := runApp(t, t.Context(), nil, "workflow", "inspect", flux)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !regexp.MustCompile(`(?m)^cfg +26 +guidance +trace +3\.5 +Flux guidance: the cfg option sets it`).MatchString(r.stdout) {
+		t.Errorf("the cfg line should name FluxGuidance's guidance and say why:\n%s", r.stdout)
+	}
+}
