@@ -35,6 +35,12 @@ func paramsFor(job model.Job) workflow.Params {
 // buildGraph makes the graph to submit for job on a backend with the given
 // node catalogue and checkpoints, and lists its nodes for progress display.
 func buildGraph(entry *workflow.Entry, job model.Job, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (*workflow.Workflow, map[string]string, error) {
+	if info != nil {
+		// The backend's node types settle what input names alone could not.
+		typed := *entry
+		typed.Bindings = workflow.BindWith(entry.Workflow, entry.Sidecar, info)
+		entry = &typed
+	}
 	w, err := entry.Build(paramsFor(job))
 	if err != nil {
 		return nil, nil, err
