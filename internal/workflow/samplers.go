@@ -155,18 +155,6 @@ func (t *tracer) conditioner(s *Node) *Node {
 // that holds the prompt text.
 func (t *tracer) pipeLoader(s *Node) *Node {
 	l, ok := s.Link("pipe")
-	for range maxDepth {
-		if !ok {
-			return nil
-		}
-		n := t.node(l)
-		if n == nil {
-			return nil
-		}
-		if len(t.promptInputs(n, positive)) > 0 {
-			return n
-		}
-		l, ok = n.Link("pipe")
-	}
-	return nil
+	return t.follow(l, ok, func(n *Node) bool { return len(t.promptInputs(n, positive)) > 0 },
+		func(n *Node, _ Link) (Link, bool) { return n.Link("pipe") })
 }

@@ -80,23 +80,35 @@ func (t *tracer) resolveFirst(n *Node, names ...string) []Target {
 // guidance finds the first node on a conditioning chain with a guidance input (FluxGuidance,
 // CLIPTextEncodeFlux): Flux's stand-in for cfg.
 func (t *tracer) guidance(l Link) []Target {
+	n := t.follow(l, true, func(n *Node) bool { _, ok := n.inputs["guidance"]; return ok },
+		func(n *Node, via Link) (Link, bool) {
+			ins := conditioningInputs(n, via.Output)
+			if len(ins) == 0 {
+				return Link{}, false
+			}
+			return n.Link(ins[0])
+		})
+	if n == nil {
+		return nil
+	}
+	return t.resolve(n, "guidance")
+}
+
+// follow walks a chain of links upstream from l (when ok) to the first node found accepts,
+// taking next from each node it passes; nil when the chain ends first.
+func (t *tracer) follow(l Link, ok bool, found func(*Node) bool, next func(n *Node, via Link) (Link, bool)) *Node {
 	for range maxDepth {
+		if !ok {
+			return nil
+		}
 		n := t.node(l)
 		if n == nil {
 			return nil
 		}
-		if _, ok := n.inputs["guidance"]; ok {
-			return t.resolve(n, "guidance")
+		if found(n) {
+			return n
 		}
-		ins := conditioningInputs(n, l.Output)
-		if len(ins) == 0 {
-			return nil
-		}
-		next, ok := n.Link(ins[0])
-		if !ok {
-			return nil
-		}
-		l = next
+		l, ok = next(n, l)
 	}
 	return nil
 }
@@ -135,23 +147,13 @@ func (t *tracer) cfg(s *Node) []Target {
 // sigmas finds the scheduler behind a custom sampler's sigmas, through SplitSigmas and the like.
 func (t *tracer) sigmas(s *Node) *Node {
 	l, ok := s.Link("sigmas")
-	for range maxDepth {
-		if !ok {
-			return nil
-		}
-		n := t.node(l)
-		if n == nil {
-			return nil
-		}
-		if _, has := n.inputs["steps"]; has {
-			return n
-		}
-		l, ok = n.Link("sigmas")
-		if !ok {
-			l, ok = linkOf(n, onlyLink)
-		}
-	}
-	return nil
+	return t.follow(l, ok, func(n *Node) bool { _, has := n.inputs["steps"]; return has },
+		func(n *Node, _ Link) (Link, bool) {
+			if l, ok := n.Link("sigmas"); ok {
+				return l, true
+			}
+			return linkOf(n, onlyLink)
+		})
 }
 
 func (t *tracer) scheduled(s *Node, input string) []Target {
@@ -183,24 +185,13 @@ func (t *tracer) latentSource(s *Node) *Node {
 		}
 		return "", false
 	})
-	for range maxDepth {
-		if !ok {
-			return nil
-		}
-		n := t.node(l)
-		if n == nil {
-			return nil
-		}
-		if hasSize(n) {
-			return n
-		}
+	return t.follow(l, ok, hasSize, func(n *Node, _ Link) (Link, bool) {
 		in, pass := latentInput(n)
 		if !pass {
-			return nil
+			return Link{}, false
 		}
-		l, ok = n.Link(in)
-	}
-	return nil
+		return n.Link(in)
+	})
 }
 
 // sizeInputs are the inputs holding a size parameter, most usual first.
