@@ -2,7 +2,9 @@ package discordtest
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
+	"time"
 )
 
 // Arg is a slash-command option value as a user fills it in.
@@ -12,6 +14,15 @@ type Arg struct {
 	value   any
 	user    *User
 	role    *Role
+	channel *Channel
+	file    *fileUpload
+}
+
+// fileUpload is a file a user attaches to an attachment option.
+type fileUpload struct {
+	name    string
+	data    []byte
+	att     *attachment // stored when the command is sent
 	channel *Channel
 }
 
@@ -41,6 +52,13 @@ func RoleArg(name string, r *Role) Arg {
 // ChannelArg is a channel option, resolved like Discord does.
 func ChannelArg(name string, c *Channel) Arg {
 	return Arg{name: name, typ: optChannel, value: c.ID, channel: c}
+}
+
+// AttachmentArg is an attachment option: the user picks a file, the client
+// uploads it, and the interaction carries its id in data.options and the
+// attachment in data.resolved.attachments, served from the fake's CDN path.
+func AttachmentArg(name, filename string, data []byte) Arg {
+	return Arg{name: name, typ: optAttachment, file: &fileUpload{name: filename, data: data}}
 }
 
 // Name is the option name.
@@ -179,9 +197,14 @@ func (a Arg) json(optType int, focused bool) obj {
 // resolvedJSON adds the users, members, roles and channels the arguments
 // mention, as data.resolved does.
 func (s *Server) resolvedJSONLocked(args []Arg, g *Guild) obj {
-	users, members, roles, channels := obj{}, obj{}, obj{}, obj{}
+	users, members, roles, channels, attachments := obj{}, obj{}, obj{}, obj{}, obj{}
 	for _, a := range args {
 		switch {
+		case a.file != nil && a.file.att != nil:
+			att := a.file.att
+			u := s.url + ephemeralAttachmentPath(a.file.channel, att)
+			attachments[att.id.String()] = obj{"id": att.id, "filename": att.name, "size": len(att.data), "url": u, "proxy_url": u,
+				"content_type": att.contentType, "ephemeral": true, "flags": 0}
 		case a.user != nil:
 			key := a.user.ID.String()
 			users[key] = userJSON(a.user)
@@ -204,12 +227,42 @@ func (s *Server) resolvedJSONLocked(args []Arg, g *Guild) obj {
 		}
 	}
 	out := obj{}
-	for k, v := range map[string]obj{"users": users, "members": members, "roles": roles, "channels": channels} {
+	for k, v := range map[string]obj{"users": users, "members": members, "roles": roles, "channels": channels, "attachments": attachments} {
 		if len(v) > 0 {
 			out[k] = v
 		}
 	}
 	return out
+}
+
+// uploadLocked stores the files of attachment arguments as Discord's client
+// uploads them before sending the command, within the upload limit, and
+// returns the arguments with the attachment ids as their values.
+func (s *Server) uploadLocked(args []Arg, ch *Channel) ([]Arg, error) {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a.file == nil {
+			continue
+		}
+		if len(a.file.data) > s.opts.AttachmentSizeLimit {
+			return nil, fmt.Errorf("%w: %s is %d bytes, over the upload limit of %d", ErrInvalidInteraction, a.file.name, len(a.file.data), s.opts.AttachmentSizeLimit)
+		}
+		att := &attachment{id: s.newID(), name: a.file.name, data: slices.Clone(a.file.data)}
+		att.contentType, att.width, att.height = sniffFile(att.name, att.data)
+		s.attachments[att.id] = att
+		f := *a.file
+		f.att, f.channel = att, ch
+		out[i].file, out[i].value = &f, att.id
+	}
+	return out, nil
+}
+
+// ephemeralAttachmentPath is where Discord's CDN serves a file attached to
+// a command: /ephemeral-attachments/CHANNEL/ID/NAME, with the signed expiry
+// parameters (ex, is, hm) real URLs carry.
+func ephemeralAttachmentPath(ch *Channel, a *attachment) string {
+	return fmt.Sprintf("/ephemeral-attachments/%d/%d/%s?ex=%x&is=%x&hm=%016x", ch.ID, a.id, url.PathEscape(a.name),
+		a.id.Time().Add(24*time.Hour).Unix(), a.id.Time().Unix(), uint64(a.id))
 }
 
 func (s *Server) channelPermissionsLocked(u *User, c *Channel) Permissions {

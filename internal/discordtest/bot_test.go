@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -79,6 +81,9 @@ var commands = []discord.ApplicationCommandCreate{
 	discord.SlashCommandCreate{Name: "slow", Description: "Answer when released"},
 	discord.SlashCommandCreate{Name: "dm", Description: "DM the caller"},
 	discord.SlashCommandCreate{Name: "noop", Description: "Leave the answer to the test"},
+	discord.SlashCommandCreate{Name: "upload", Description: "Read an attached file", Options: []discord.ApplicationCommandOption{
+		discord.ApplicationCommandOptionAttachment{Name: "file", Description: "The file", Required: true},
+	}},
 	discord.SlashCommandCreate{Name: "admin", Description: "Admin only", DefaultMemberPermissions: omit.NewPtr(discord.PermissionManageGuild)},
 }
 
@@ -168,6 +173,27 @@ func (w *world) mux() *handler.Mux {
 			return w.report(uerr)
 		}
 		return w.report(err)
+	})
+	r.SlashCommand("/upload", func(d discord.SlashCommandInteractionData, e *handler.CommandEvent) error {
+		a, ok := d.OptAttachment("file")
+		if !ok {
+			return w.report(errors.New("no resolved attachment"))
+		}
+		resp, err := http.Get(a.URL)
+		if err != nil {
+			return w.report(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return w.report(err)
+		}
+		ct := ""
+		if a.ContentType != nil {
+			ct = *a.ContentType
+		}
+		content := fmt.Sprintf("%s %d %s %d %q", a.Filename, a.Size, ct, resp.StatusCode, body)
+		return w.report(e.CreateMessage(discord.MessageCreate{Content: content, Flags: discord.MessageFlagEphemeral}))
 	})
 	r.Command("/noop", func(e *handler.CommandEvent) error {
 		w.limits <- e.AttachmentSizeLimit()
@@ -668,6 +694,32 @@ func TestUnknownCommandIsATestError(t *testing.T) {
 				t.Fatalf("violations = %q", v[n:])
 			}
 		})
+	}
+}
+
+// A file attached to a command option arrives as Discord sends it: its id
+// in the options, the attachment in resolved.attachments, the bytes at its
+// CDN URL. A file over the upload limit cannot be attached at all.
+func TestAttachmentOption(t *testing.T) {
+	w := newWorld(t, "discordtest", gateway.CompressionZstdStream, discordtest.WithRecordedViolations(), discordtest.WithAttachmentSizeLimit(64))
+	ia := w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", "flow.json", []byte(`{"3": {}}`)))
+	if err := w.nextErr(t); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ia.Wait(waitCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `flow.json 9 application/json 200 "{\"3\": {}}"`; resp.Message == nil || resp.Message.Content != want {
+		t.Fatalf("the handler saw %+v, want %q", resp.Message, want)
+	}
+	_, err = w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", "big.json", make([]byte, 65))).Wait(waitCtx(t))
+	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), "over the upload limit") {
+		t.Fatalf("an oversize file = %v", err)
+	}
+	_, err = w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.StringArg("file", "x")).Wait(waitCtx(t))
+	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), "has type 11") {
+		t.Fatalf("a string for an attachment option = %v", err)
 	}
 }
 

@@ -11,11 +11,16 @@ import (
 // SlashCommand makes u run a slash command in ch, as Discord's client would
 // send it. path is the command name with its subcommand group and
 // subcommand, if any ("generate", "queue view", "admin roles set"). The
-// command and arguments are checked against what the bot registered; an
+// command and arguments are checked against what the bot registered (files
+// of AttachmentArg options are uploaded first, as the client does); an
 // invalid request fails the test and the returned Interaction's Wait. ctx
 // bounds the wait for a bot to connect.
 func (s *Server) SlashCommand(ctx context.Context, u *User, ch *Channel, path string, args ...Arg) *Interaction {
 	return s.inject(ctx, iaCommand, u, ch, func(ia *Interaction, payload obj) error {
+		args, err := s.uploadLocked(args, ch)
+		if err != nil {
+			return err
+		}
 		data, err := s.commandDataLocked(ia, path, args, nil)
 		if err != nil {
 			return err

@@ -101,6 +101,7 @@ func (s *Server) mux() *http.ServeMux {
 	}
 	mux.HandleFunc("GET /gw", s.gw.serve)
 	mux.HandleFunc("GET /attachments/{channel}/{id}/{name}", s.serveAttachment)
+	mux.HandleFunc("GET /ephemeral-attachments/{channel}/{id}/{name}", s.serveAttachment)
 	mux.HandleFunc("/", s.unknownRoute)
 	return mux
 }
@@ -290,8 +291,8 @@ func writeRaw(w http.ResponseWriter, status int, hdr http.Header, raw []byte) {
 	_, _ = w.Write(raw)
 }
 
-// serveAttachment serves uploaded files at the URLs messages give, like
-// Discord's CDN.
+// serveAttachment serves uploaded files at the URLs messages and command
+// options give, like Discord's CDN.
 func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 	id, err := snowflake.Parse(r.PathValue("id"))
 	s.mu.Lock()
