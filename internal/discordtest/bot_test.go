@@ -385,7 +385,7 @@ func testBotAgainstFake(t *testing.T, gw string) {
 		for _, c := range srv.Commands(w.guild.ID) {
 			names = append(names, c.Name)
 		}
-		if got := strings.Join(names, ","); got != "generate,queue,prompt,buttons,twice,slow,dm,noop,admin" {
+		if got := strings.Join(names, ","); got != "generate,queue,prompt,buttons,twice,slow,dm,noop,upload,admin" {
 			t.Fatalf("guild commands = %s", got)
 		}
 	})
