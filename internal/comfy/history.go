@@ -2,10 +2,13 @@ package comfy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Image is a file ComfyUI wrote, as listed in outputs; View downloads it.
@@ -23,7 +26,7 @@ type HistoryEntry struct {
 	Prompt   json.RawMessage // the workflow as executed
 	Status   *HistoryStatus  // nil when the server did not record one
 	Outputs  json.RawMessage // every node's UI output, for media other than images
-	Images   []Image         // all images of Outputs, in node order
+	Images   []Image         // all images of Outputs, by node id in natural order (see outputImages)
 }
 
 // HistoryStatus is the history's status block.
@@ -99,8 +102,10 @@ func parseHistory(promptID string, raw json.RawMessage) (*HistoryEntry, error) {
 	return h, nil
 }
 
-// outputImages lists the images of an outputs object ({node: {"images": [...]}}) in the order
-// the server wrote the nodes.
+// outputImages lists the images of an outputs object ({node: {"images": [...]}}) by node id in
+// natural order (see compareNodeIDs), each node's images in its own (batch) order. ComfyUI writes
+// the nodes in execution order, which for independent output nodes changes between server
+// processes; results must not.
 func outputImages(outputs json.RawMessage) ([]Image, error) {
 	if len(bytes.TrimSpace(outputs)) == 0 || string(bytes.TrimSpace(outputs)) == "null" {
 		return nil, nil
@@ -110,7 +115,51 @@ func outputImages(outputs json.RawMessage) ([]Image, error) {
 		images = append(images, uiImages(node, ui)...)
 		return nil
 	})
+	slices.SortStableFunc(images, func(a, b Image) int { return compareNodeIDs(a.NodeID, b.NodeID) })
 	return images, err
+}
+
+// compareNodeIDs orders node ids naturally: numeric ids by number ("2" before "10"), a subgraph
+// node "4:2" right after its parent "4" (segment by segment), then every other id by string.
+func compareNodeIDs(a, b string) int {
+	as, aNum := numericSegments(a)
+	bs, bNum := numericSegments(b)
+	switch {
+	case aNum && bNum:
+		for i := 0; i < len(as) && i < len(bs); i++ {
+			if c := compareNumbers(as[i], bs[i]); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(len(as), len(bs)); c != 0 {
+			return c
+		}
+	case aNum:
+		return -1
+	case bNum:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// numericSegments splits "4:2" into its numbers; ok is false unless every segment is digits.
+func numericSegments(id string) ([]string, bool) {
+	segs := strings.Split(id, ":")
+	for _, s := range segs {
+		if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+			return nil, false
+		}
+	}
+	return segs, true
+}
+
+// compareNumbers compares two digit strings of any length by value.
+func compareNumbers(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if c := cmp.Compare(len(a), len(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }
 
 // uiImages reads the "images" list of one node's UI output.

@@ -99,6 +99,7 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	j.gen = s.st.gen
+	j.listed = s.listedOutputsLocked(j.outputs)
 	heap.Push(&s.st.pending, j)
 	extraJSON, _ := appendJSON(nil, extra)
 	// Callers get a copy: what they do with it must not change what the fake serves.

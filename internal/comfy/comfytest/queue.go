@@ -12,15 +12,16 @@ type job struct {
 	id       string
 	clientID string
 	g        *graph
-	prompt   rawJSON // as submitted, encoded once: /queue, /history and saved images repeat it
-	extra    object  // extra_data, with client_id when the prompt had one
-	outputs  []string
+	prompt   rawJSON  // as submitted, encoded once: /queue, /history and saved images repeat it
+	extra    object   // extra_data, with client_id when the prompt had one
+	outputs  []string // run in this order
+	listed   []string // outputs_to_execute as /queue and /history list it
 	gen      int
 }
 
 // item is the 5-element queue entry of /queue and of history "prompt".
 func (j *job) item() []any {
-	return []any{num(j.number), j.id, j.prompt, j.extra, j.outputs}
+	return []any{num(j.number), j.id, j.prompt, j.extra, j.listed}
 }
 
 // jobHeap is ComfyUI's heapq of (number, prompt_id, ...): /queue shows the raw heap array.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -30,6 +31,8 @@ type config struct {
 	headers     map[string]string
 	models      map[string][]string
 	jobDuration time.Duration
+	orderSeed   uint64
+	orderSeeded bool
 }
 
 // WithLogger sets the logger (default: discard).
@@ -85,6 +88,7 @@ type Server struct {
 	uploads  []string // sorted input file names, nil until listed again after an upload
 	scratch  []byte   // reused to encode WebSocket messages
 	pngs     pngCache
+	order    *rand.Rand // orders output nodes in listings (see order.go)
 }
 
 // state is what a ComfyUI restart loses.
@@ -160,6 +164,11 @@ func newServer(opts ...Option) (*Server, error) {
 		models:   cfg.models,
 	}
 	s.knobs.jobDuration = cfg.jobDuration
+	if !cfg.orderSeeded {
+		cfg.orderSeed = rand.Uint64()
+	}
+	s.order = newOrderSource(cfg.orderSeed)
+	s.log.Info("output nodes are listed in an order drawn from a seed", "output_order_seed", cfg.orderSeed)
 	s.st = freshState(0)
 	s.addExampleInputLocked()
 	s.handler = s.routes()

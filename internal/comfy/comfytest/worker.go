@@ -505,7 +505,8 @@ func (ex *execution) fail(id string, err error, inputs map[string]any) {
 // prompt is over, in ComfyUI's order.
 func (ex *execution) finishLocked(ok bool) {
 	s, j := ex.s, ex.j
-	s.addHistoryLocked(&historyEntry{j: j, outputs: ex.ui, meta: ex.meta, statusOK: ok, messages: ex.messages})
+	outputs, meta := s.shuffleOutputsLocked(ex.ui, ex.meta)
+	s.addHistoryLocked(&historyEntry{j: j, outputs: outputs, meta: meta, statusOK: ok, messages: ex.messages})
 	s.st.running = nil
 	s.st.lastNode = ""
 	if s.st.jobCancel != nil {
