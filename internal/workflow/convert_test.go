@@ -73,6 +73,8 @@ func TestConvertPairs(t *testing.T) {
 			"233":       "the UI file has a PreviewImage the API file lacks",
 			"291":       "the API file has a SaveImage the UI file lacks",
 		}},
+		{name: "flux_inpaint"},
+		{name: "flux_dev_lora"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,6 +253,14 @@ func TestConvertCases(t *testing.T) {
 			ui: uiFile([]string{`{"id": 5, "type": "EmptyLatentImage", "mode": 0, "inputs": [], "outputs": [],
 				"widgets_values": {"width": 64, "height": 32, "batch_size": 2, "videopreview": {"hidden": false}}}`}, `[]`),
 			want: `{"5": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 32, "batch_size": 2}, "_meta": {"title": "Empty Latent Image"}}}`,
+		},
+		{
+			name: "optional widget newer than the file left out",
+			ui: uiFile([]string{`{"id": 11, "type": "DualCLIPLoader", "mode": 0, "inputs": [], "outputs": [],
+				"widgets_values": ["t5xxl_fp16.safetensors", "clip_l.safetensors", "flux"]}`}, `[]`),
+			want: `{"11": {"class_type": "DualCLIPLoader", "inputs": {"clip_name1": "t5xxl_fp16.safetensors",
+				"clip_name2": "clip_l.safetensors", "type": "flux"}, "_meta": {"title": "DualCLIPLoader"}}}`,
+			notes: []string{`node 11 (DualCLIPLoader): widgets_values has no value for optional input "device"`},
 		},
 		{
 			name: "image upload button",

@@ -101,8 +101,7 @@ func widgetValues(n *uiNode, c Class) ([]namedValue, []string, error) {
 	}
 	switch v := v.(type) {
 	case []any:
-		vals, err := positionalValues(n, c, v)
-		return vals, nil, err
+		return positionalValues(n, c, v)
 	case map[string]any:
 		return namedValues(n, c, v)
 	default:
@@ -115,19 +114,30 @@ type namedValue struct {
 	value any
 }
 
-func positionalValues(n *uiNode, c Class, values []any) ([]namedValue, error) {
+// positionalValues reads the list form. A file saved before a node gained optional inputs at
+// the end of its widgets (CLIPLoader's and DualCLIPLoader's "device", for one) has fewer
+// values than the server's class has widgets: those optional inputs are left out, as the
+// server that saved the file left them out of its export, and the server uses their
+// defaults. A missing required input is an error: the values no longer line up.
+func positionalValues(n *uiNode, c Class, values []any) ([]namedValue, []string, error) {
 	slots := widgetSlots(c)
 	if len(values) > len(slots) {
-		return nil, &Error{Code: CodeBadInput, Node: n.id, Input: lastInput(slots),
+		return nil, nil, &Error{Code: CodeBadInput, Node: n.id, Input: lastInput(slots),
 			Message: fmt.Sprintf("widgets_values has %d values but class %q on the server has %d widgets; "+
 				"the file may come from another version of the node pack, export it with Export (API)",
 				len(values), c.Name, len(slots))}
 	}
 	var out []namedValue
+	var notes []string
 	for i, slot := range slots {
 		if i >= len(values) {
+			if slot.input != "" && slot.input != uploadInput && !c.Inputs[slot.input].Required {
+				notes = append(notes, fmt.Sprintf("node %s (%s): widgets_values has no value for optional input %q "+
+					"(the file predates it); the input was left out, so the server uses its default", n.id, c.Name, slot.input))
+				continue
+			}
 			if slot.input != "" && slot.input != uploadInput {
-				return nil, &Error{Code: CodeBadInput, Node: n.id, Input: slot.input,
+				return nil, nil, &Error{Code: CodeBadInput, Node: n.id, Input: slot.input,
 					Message: fmt.Sprintf("widgets_values has %d values, none for this input (widget %d of class %q); "+
 						"the file may come from another version of the node pack, export it with Export (API)",
 						len(values), i+1, c.Name)}
@@ -138,7 +148,7 @@ func positionalValues(n *uiNode, c Class, values []any) ([]namedValue, error) {
 			out = append(out, namedValue{slot.input, apiValue(values[i])})
 		}
 	}
-	return out, nil
+	return out, notes, nil
 }
 
 func namedValues(n *uiNode, c Class, values map[string]any) ([]namedValue, []string, error) {
