@@ -74,9 +74,10 @@ func TestBindTestdata(t *testing.T) {
 			ParamHeight: "trace 5.height", ParamDenoise: "trace 3.denoise", ParamBatchSize: "trace 5.batch_size",
 			ParamCheckpoint: "trace 4.ckpt_name",
 		}},
-		// Without its sidecar the custom nodes cannot be traced into.
+		// Without its sidecar the prompt composer cannot be traced into (its text inputs are
+		// subject and style); the seed node's seed_value is found by its name.
 		{file: "custom_seed.json", main: "3", want: want{
-			ParamPrompt: "", ParamNegative: "trace 7.text", ParamSeed: "",
+			ParamPrompt: "", ParamNegative: "trace 7.text", ParamSeed: "trace 30.seed_value",
 			ParamSteps: "trace 3.steps", ParamCheckpoint: "trace 4.ckpt_name",
 		}},
 		{file: "../default.json", main: "3", want: want{

@@ -59,7 +59,7 @@ func detect(top map[string]json.RawMessage) (Format, map[string]json.RawMessage)
 		}
 		if firstByte(node["class_type"]) == '"' {
 			nodes++
-		} else if _, hasInputs := node["inputs"]; hasInputs {
+		} else if firstByte(node["inputs"]) == '{' {
 			return FormatUnknown, nil // a node without its class: Parse names it
 		}
 	}
@@ -70,16 +70,15 @@ func detect(top map[string]json.RawMessage) (Format, map[string]json.RawMessage)
 }
 
 // nodeLike tells whether a top-level member of an API file is meant as a node: an object
-// with a class_type or inputs. Front ends such as SwarmUI add members of their own beside
-// the nodes; those are skipped.
+// with a class_type or an inputs object. Front ends such as SwarmUI add members of their own
+// beside the nodes ({"inputs": ["15", "1504"], "output": "9"}); those are skipped.
 func nodeLike(raw json.RawMessage) bool {
 	fields, err := decodeObject(raw)
 	if err != nil {
 		return false
 	}
 	_, class := fields["class_type"]
-	_, inputs := fields["inputs"]
-	return class || inputs
+	return class || firstByte(fields["inputs"]) == '{'
 }
 
 // Parse reads an API-format workflow, or a POST /prompt body holding one. Numbers keep their
@@ -175,7 +174,7 @@ func parseInputs(n *Node, raw json.RawMessage) error {
 		if err := dec.Decode(&v); err != nil {
 			return bad(name, "value is not valid JSON")
 		}
-		if list, ok := v.([]any); ok {
+		if list, ok := v.([]any); ok && len(list) > 0 {
 			l, err := parseLink(list)
 			if err != nil {
 				return bad(name, err.Error())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -190,8 +191,8 @@ func mustNode(t testing.TB, w *Workflow, id string) *Node {
 // Front ends such as SwarmUI save members of their own beside the nodes: they are skipped
 // with a note, while a member that looks like a broken node is still an error.
 func TestParseSkipsMembersThatAreNotNodes(t *testing.T) {
-	data := []byte(`{"swarm": {"version": "0.9"}, "label": "x",
-		"1": {"class_type": "EmptyImage", "inputs": {"width": 8}},
+	data := []byte(`{"swarm": {"version": "0.9"}, "label": "x", "stable-restyle": {"inputs": ["15", "1504"], "output": "9"},
+		"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "images": []}},
 		"2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}}}`)
 	if got := Detect(data); got != FormatAPI {
 		t.Fatalf("Detect = %q, want api", got)
@@ -200,8 +201,12 @@ func TestParseSkipsMembersThatAreNotNodes(t *testing.T) {
 	if w.Len() != 2 {
 		t.Errorf("Len = %d, want 2", w.Len())
 	}
+	// An empty list is a value (ComfyUI checks it against the class), not a broken link.
+	if v, _ := mustNode(t, w, "1").Input("images"); fmt.Sprint(v) != "[]" {
+		t.Errorf("images = %#v, want an empty list", v)
+	}
 	notes := strings.Join(w.Notes(), "\n")
-	for _, key := range []string{`"swarm"`, `"label"`} {
+	for _, key := range []string{`"swarm"`, `"label"`, `"stable-restyle"`} {
 		if !strings.Contains(notes, key) {
 			t.Errorf("notes %q do not name %s", notes, key)
 		}

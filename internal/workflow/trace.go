@@ -1,6 +1,9 @@
 package workflow
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // tracer follows links from the main sampler to the inputs holding each parameter.
 type tracer struct {
@@ -58,13 +61,32 @@ func (t *tracer) resolve(n *Node, input string) []Target {
 			return nil
 		}
 		seen[src.ID] = true
-		name, ok := valueInput(src)
+		name, ok := sourceInput(src, input)
 		if !ok {
 			return nil
 		}
 		n, input = src, name
 	}
 	return nil
+}
+
+// sourceInput picks the input of a value node that feeds a consumer's input: one of the
+// same name (a seed node's seed), the one named for it (a size picker's width_override), or
+// the node's only value.
+func sourceInput(src *Node, consumer string) (string, bool) {
+	if v, ok := src.inputs[consumer]; ok && literal(v) {
+		return consumer, true
+	}
+	var named []string
+	for _, name := range src.InputNames() {
+		if strings.HasPrefix(name, consumer+"_") && literal(src.inputs[name]) {
+			named = append(named, name)
+		}
+	}
+	if len(named) == 1 {
+		return named[0], true
+	}
+	return valueInput(src)
 }
 
 // resolveFirst resolves the first of names that n has.
