@@ -83,7 +83,7 @@ func (b *Bot) workflowAdd(c *call) error {
 	if err != nil {
 		return workflowProblem(err)
 	}
-	report := workflow.Inspect(clean, nil)
+	report := workflow.InspectWith(clean, nil, cat.Info)
 	b.log.Info("workflow saved", "guild_id", c.guildID(), "by", c.userID(), "workflow", name,
 		"replaced", replaced, "format", string(format), "nodes", clean.Len(), "redacted", redacted)
 	return c.reply(render.WorkflowAdded(render.WorkflowSaved{
