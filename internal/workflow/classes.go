@@ -95,7 +95,7 @@ func loaderInputs() []string { return []string{"ckpt_name", "unet_name"} }
 func paramInputs(p Param) []string {
 	switch p {
 	case ParamPrompt, ParamNegative:
-		return nil // text inputs are found by promptInputs and textInputOf
+		return nil // text inputs are found by titledText, by polarity
 	case ParamSeed:
 		return []string{"seed", "noise_seed"}
 	case ParamSteps:

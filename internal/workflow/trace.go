@@ -241,7 +241,7 @@ func hasSize(n *Node) bool {
 func (t *tracer) modelSizes(s *Node, p Param) []Target {
 	var out []Target
 	for _, n := range t.modelChain(s) {
-		if _, ok := n.inputs[string(p)]; ok && p != ParamBatchSize {
+		if _, ok := n.inputs[string(p)]; ok {
 			out = appendTargets(out, t.resolve(n, string(p))...)
 		}
 	}
