@@ -86,19 +86,33 @@ func (m *Manager) reloadServed(ctx context.Context) {
 	m.line.setServed(served)
 }
 
-// dispatch sends queued jobs, in fair order, to backends with room.
+// dispatch sends queued jobs, in fair order, to backends with room. The
+// order is taken afresh before every launch: a launch takes a while, and a
+// job queued meanwhile by a user not yet served must go before the next of
+// a user who was, just as a slot freed meanwhile must go to the line's head.
+// Each job is tried once per pass, so one that fails to launch and is put
+// back does not spin.
 func (m *Manager) dispatch(ctx context.Context) {
-	order := m.line.order()
-	if len(order) == 0 {
-		return
+	tried := map[int64]bool{}
+	for m.anyRoom() {
+		job, ok := m.next(tried)
+		if !ok {
+			break
+		}
+		tried[job.ID] = true
+		m.launch(ctx, job)
 	}
-	var waiting []model.Job
-	for _, job := range order {
-		if !m.anyRoom() || !m.launch(ctx, job) {
-			waiting = append(waiting, job)
+	m.announcePositions(ctx, m.line.order())
+}
+
+// next is the first job of the fair order not tried in this pass.
+func (m *Manager) next(tried map[int64]bool) (model.Job, bool) {
+	for _, job := range m.line.order() {
+		if !tried[job.ID] {
+			return job, true
 		}
 	}
-	m.announcePositions(ctx, waiting)
+	return model.Job{}, false
 }
 
 func (m *Manager) anyRoom() bool {
@@ -111,17 +125,17 @@ func (m *Manager) anyRoom() bool {
 }
 
 // launch builds the job's graph for the least loaded backend that can run
-// it and sends it there; false means no backend could take it now.
-func (m *Manager) launch(ctx context.Context, job model.Job) bool {
+// it and sends it there; a job no backend can take now stays in line.
+func (m *Manager) launch(ctx context.Context, job model.Job) {
 	entry, err := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 	if err != nil {
 		m.failJob(ctx, job.ID, "workflow_missing", err.Error())
-		return true
+		return
 	}
 	plain, _, err := buildGraph(entry, job, nil, nil, m.log)
 	if err != nil {
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
-		return true
+		return
 	}
 	var chosen *Backend
 	for _, b := range m.opt.Backends {
@@ -133,19 +147,19 @@ func (m *Manager) launch(ctx context.Context, job model.Job) bool {
 		}
 	}
 	if chosen == nil || !chosen.take() {
-		return false
+		return
 	}
 	w, nodes, err := buildGraph(entry, job, chosen.objectInfo(), chosen.checkpoints(), m.log)
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
-		return true
+		return
 	}
 	graph, err := w.Encode()
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
-		return true
+		return
 	}
 	pid := comfy.NewPromptID()
 	tracker := chosen.Client.Track(pid)
@@ -155,9 +169,9 @@ func (m *Manager) launch(ctx context.Context, job model.Job) bool {
 		chosen.release()
 		if model.ErrorCodeOf(err) == model.CodeConflict {
 			m.line.remove(job.ID) // cancelled meanwhile: nothing to wait for
-			return true
+			return
 		}
-		return false
+		return
 	}
 	m.line.submitted(job)
 	f := newFlight(chosen, job, pid, tracker, nodes)
@@ -167,10 +181,9 @@ func (m *Manager) launch(ctx context.Context, job model.Job) bool {
 		tracker.Close()
 		chosen.release()
 		m.submitFailed(ctx, f, err)
-		return true
+		return
 	}
 	m.start(ctx, f)
-	return true
 }
 
 // start registers a flight and runs it.
