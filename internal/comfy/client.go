@@ -71,6 +71,11 @@ type Client struct {
 	up       bool
 	changed  chan struct{}
 	current  string // the prompt running for this client, for binary frames without a prompt id
+	// sessions counts connections that became usable; a tracker remembers the one during
+	// which its prompt was accepted. A resync settles the trackers accepted before
+	// resyncBefore: after a reconnect, those whose events may have gone to a dead socket.
+	sessions     uint64
+	resyncBefore uint64
 }
 
 const (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"sync"
 	"time"
@@ -140,7 +141,7 @@ func (c *Client) session(ctx context.Context, wg *sync.WaitGroup) (connectedAt t
 			c.setConnected(true)
 			c.log.Info("websocket connected", "client_id", c.clientID)
 			helpers.Go(func() { c.resyncLoop(sctx) })
-			c.requestResync()
+			c.requestResync(c.newSession())
 		}
 		ev, err := DecodeMessage(typ, data)
 		if err != nil {
@@ -244,13 +245,36 @@ func (c *Client) finish(ctx context.Context, t *Tracker) {
 // /history soon. A caller that may have missed events (they went to an
 // earlier client id, say) uses it as a safety net; it is cheap when nothing
 // is tracked.
-func (c *Client) Resync() { c.requestResync() }
+func (c *Client) Resync() { c.requestResync(math.MaxUint64) }
 
-func (c *Client) requestResync() {
+// newSession counts a connection that became usable and returns its number.
+func (c *Client) newSession() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sessions++
+	return c.sessions
+}
+
+// requestResync asks for the trackers accepted in sessions before the given
+// one to be settled. A prompt accepted during the current session gets its
+// events on this socket, so settling it from /history would only race them.
+func (c *Client) requestResync(before uint64) {
+	c.mu.Lock()
+	c.resyncBefore = max(c.resyncBefore, before)
+	c.mu.Unlock()
 	select {
 	case c.resync <- struct{}{}:
 	default:
 	}
+}
+
+// takeResync returns the pending cutoff and clears it.
+func (c *Client) takeResync() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	before := c.resyncBefore
+	c.resyncBefore = 0
+	return before
 }
 
 func (c *Client) resyncLoop(ctx context.Context) {
@@ -260,10 +284,12 @@ func (c *Client) resyncLoop(ctx context.Context) {
 			return
 		case <-c.resync:
 		}
-		for attempt := 0; !c.resyncOnce(ctx); attempt++ {
+		before := c.takeResync()
+		for attempt := 0; !c.resyncOnce(ctx, before); attempt++ {
 			if !sleepCtx(ctx, c.backoff(attempt)) {
 				return
 			}
+			before = max(before, c.takeResync())
 		}
 	}
 }
@@ -271,8 +297,8 @@ func (c *Client) resyncLoop(ctx context.Context) {
 // resyncOnce settles tracked prompts from /queue and /history: finished ones complete from
 // history, queued ones keep waiting, the rest were lost. The queue is read first: a prompt
 // leaves it only once its history is written, so "in neither" cannot be a race.
-func (c *Client) resyncOnce(ctx context.Context) bool {
-	trackers := c.resyncable()
+func (c *Client) resyncOnce(ctx context.Context, before uint64) bool {
+	trackers := c.resyncable(before)
 	if len(trackers) == 0 {
 		return true
 	}

@@ -45,8 +45,9 @@ type Tracker struct {
 
 	mu        sync.Mutex
 	id        string
-	submitted bool // ComfyUI accepted it; only then can it be declared lost
-	finishing bool // the end was seen, history is being read
+	submitted bool   // ComfyUI accepted it; only then can it be declared lost
+	session   uint64 // the connection during which it was accepted; 0 for one recovered
+	finishing bool   // the end was seen, history is being read
 	closed    bool
 	completed bool
 	observed  Status // terminal status the WebSocket reported
@@ -74,8 +75,9 @@ func (c *Client) TrackSubmitted(promptID string) *Tracker {
 	t := c.Track(promptID)
 	t.mu.Lock()
 	t.submitted = true
+	t.session = 0
 	t.mu.Unlock()
-	c.requestResync()
+	c.requestResync(1)
 	return t
 }
 
@@ -213,11 +215,11 @@ func (c *Client) forget(id string, t *Tracker) {
 
 func (c *Client) markSubmitted(promptID string) {
 	c.mu.Lock()
-	t := c.trackers[promptID]
+	t, session := c.trackers[promptID], c.sessions
 	c.mu.Unlock()
 	if t != nil {
 		t.mu.Lock()
-		t.submitted = true
+		t.submitted, t.session = true, session
 		t.mu.Unlock()
 	}
 }
@@ -237,14 +239,15 @@ func (c *Client) rekey(from, to string) {
 	t.mu.Unlock()
 }
 
-// resyncable lists trackers whose prompt was accepted and whose end has not been seen.
-func (c *Client) resyncable() []*Tracker {
+// resyncable lists trackers whose prompt was accepted before session before and whose end
+// has not been seen.
+func (c *Client) resyncable(before uint64) []*Tracker {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []*Tracker
 	for _, t := range c.trackers {
 		t.mu.Lock()
-		if t.submitted && !t.finishing && !t.closed {
+		if t.submitted && t.session < before && !t.finishing && !t.closed {
 			out = append(out, t)
 		}
 		t.mu.Unlock()

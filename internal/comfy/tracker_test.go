@@ -302,7 +302,11 @@ func TestSubscribeAndUntrack(t *testing.T) {
 	for done := false; !done; {
 		select {
 		case ev := <-events:
-			kinds = append(kinds, ev.Type())
+			// ComfyUI answers our feature_flags when it reads them, which may
+			// be after the prompt's first messages: its place is not fixed.
+			if ev.Type() != "feature_flags" {
+				kinds = append(kinds, ev.Type())
+			}
 			if e, ok := ev.(Executing); ok && e.Done && e.PromptID == tr.PromptID() {
 				done = true
 			}
@@ -310,7 +314,7 @@ func TestSubscribeAndUntrack(t *testing.T) {
 			t.Fatalf("subscription saw %v", kinds)
 		}
 	}
-	if got := strings.Join(kinds, " "); !strings.HasPrefix(got, "status feature_flags status status execution_start") ||
+	if got := strings.Join(kinds, " "); !strings.HasPrefix(got, "status status status execution_start") ||
 		!strings.HasSuffix(got, "execution_success status executing") {
 		t.Errorf("subscription saw %s", got)
 	}
