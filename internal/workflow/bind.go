@@ -44,6 +44,18 @@ func (b Bindings) Get(p Param) (Binding, bool) {
 	return bind, ok
 }
 
+// binds reports whether any of params is written to node id.
+func (b Bindings) binds(id string, params ...Param) bool {
+	for _, p := range params {
+		for _, tg := range b.Params[p].Targets {
+			if tg.Node == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Missing lists the parameters set in p that the workflow has no place for; Apply ignores
 // them, and a caller may want to tell the person.
 func (b Bindings) Missing(p Params) []Param {
@@ -98,6 +110,10 @@ func BindWith(w *Workflow, sidecar *Sidecar, info ObjectInfo) Bindings {
 			b.Params[p] = Binding{Targets: titled[p], Via: ViaTitle}
 		case len(traced[p]) > 0:
 			b.Params[p] = Binding{Targets: traced[p], Via: ViaTrace}
+		case p == ParamImage || p == ParamImage2:
+			if ts := t.imageByClass(p, b); len(ts) > 0 {
+				b.Params[p] = Binding{Targets: ts, Via: ViaClass}
+			}
 		default:
 			if ts := t.byClass(p); len(ts) > 0 {
 				b.Params[p] = Binding{Targets: ts, Via: ViaClass}

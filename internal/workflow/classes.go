@@ -112,6 +112,8 @@ func paramInputs(p Param) []string {
 		return []string{"batch_size"}
 	case ParamCheckpoint:
 		return loaderInputs()
+	case ParamImage, ParamImage2:
+		return []string{"image"}
 	}
 	return nil
 }
@@ -139,6 +141,11 @@ func titleParam(title string) (Param, bool) {
 		return ParamBatchSize, true
 	case "checkpoint":
 		return ParamCheckpoint, true
+	// "Load Image" is LoadImage's own title, on every such node: it marks nothing.
+	case "image", "input image", "image 1", "input image 1", "first image", "source image":
+		return ParamImage, true
+	case "image 2", "input image 2", "second image", "reference image":
+		return ParamImage2, true
 	}
 	return "", false
 }
@@ -162,6 +169,8 @@ func (t *tracer) classCandidate(n *Node, p Param) bool {
 	case ParamWidth, ParamHeight, ParamBatchSize:
 		_, ok := n.inputs[string(p)]
 		return ok && strings.HasPrefix(n.Class, "Empty") && strings.Contains(n.Class, "Latent")
+	case ParamImage, ParamImage2:
+		return n.Class == "LoadImage"
 	case ParamCheckpoint:
 		for _, name := range loaderInputs() {
 			if _, ok := n.inputs[name]; ok {

@@ -20,12 +20,16 @@ const (
 	ParamDenoise    Param = "denoise"
 	ParamBatchSize  Param = "batch_size"
 	ParamCheckpoint Param = "checkpoint"
+	// ParamImage and ParamImage2 are input images: the name of a file uploaded to the
+	// server's input folder, written into a LoadImage node.
+	ParamImage  Param = "image"
+	ParamImage2 Param = "image2"
 )
 
 // AllParams lists every parameter in a stable order.
 func AllParams() []Param {
 	return []Param{ParamPrompt, ParamNegative, ParamSeed, ParamSteps, ParamCFG, ParamWidth,
-		ParamHeight, ParamDenoise, ParamBatchSize, ParamCheckpoint}
+		ParamHeight, ParamDenoise, ParamBatchSize, ParamCheckpoint, ParamImage, ParamImage2}
 }
 
 func knownParam(p Param) bool {
@@ -48,7 +52,7 @@ const (
 
 func (p Param) kind() kind {
 	switch p {
-	case ParamPrompt, ParamNegative, ParamCheckpoint:
+	case ParamPrompt, ParamNegative, ParamCheckpoint, ParamImage, ParamImage2:
 		return kindString
 	case ParamCFG, ParamDenoise:
 		return kindFloat
@@ -70,6 +74,8 @@ type Params struct {
 	Denoise    *float64
 	BatchSize  *int
 	Checkpoint *string
+	Image      *string
+	Image2     *string
 }
 
 // With returns p overridden by every field set in over (layering: defaults.With(user)).
@@ -84,6 +90,8 @@ func (p Params) With(over Params) Params {
 	pick(&p.Denoise, over.Denoise)
 	pick(&p.BatchSize, over.BatchSize)
 	pick(&p.Checkpoint, over.Checkpoint)
+	pick(&p.Image, over.Image)
+	pick(&p.Image2, over.Image2)
 	return p
 }
 
@@ -114,6 +122,10 @@ func (p Params) value(q Param) (any, bool) {
 		return deref(p.Negative)
 	case ParamCheckpoint:
 		return deref(p.Checkpoint)
+	case ParamImage:
+		return deref(p.Image)
+	case ParamImage2:
+		return deref(p.Image2)
 	case ParamSeed:
 		if p.Seed == nil {
 			return nil, false

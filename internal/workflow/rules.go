@@ -97,3 +97,33 @@ func (t *tracer) byClass(p Param) []Target {
 		"); bind it in a sidecar")
 	return nil
 }
+
+// imageByClass binds the input images to LoadImage nodes that no sidecar or title bound: the
+// only such node is the image; of two, the first in node order is the image and the other
+// image2, which a warning says, since the graph alone does not tell which is which.
+func (t *tracer) imageByClass(p Param, b Bindings) []Target {
+	var free []string
+	for _, id := range t.w.IDs() {
+		n := t.w.nodes[id]
+		titled, _ := titleParam(n.Title)
+		if !t.isolated(n) && t.classCandidate(n, p) && !b.binds(id, ParamImage, ParamImage2) &&
+			titled != ParamImage && titled != ParamImage2 {
+			free = append(free, id)
+		}
+	}
+	_, hasImage := b.Params[ParamImage]
+	switch {
+	case len(free) == 0:
+		return nil
+	case p == ParamImage && len(free) == 2:
+		t.warn("two LoadImage nodes (" + strings.Join(free, ", ") + "): image goes to node " + free[0] +
+			" and image2 to node " + free[1] + `; title them "Image 1" and "Image 2" or bind them in a sidecar to choose`)
+		fallthrough
+	case p == ParamImage && len(free) == 1, p == ParamImage2 && len(free) == 1 && hasImage:
+		return t.titleTargets(t.w.nodes[free[0]], p)
+	case p == ParamImage:
+		t.warn("several LoadImage nodes could take the input image (nodes " + strings.Join(free, ", ") +
+			`); title one "Input Image" or bind image in a sidecar`)
+	}
+	return nil
+}

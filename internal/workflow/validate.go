@@ -3,6 +3,7 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -39,9 +40,11 @@ func (e *ValidationError) Error() string {
 // Validate checks the workflow against a server's node catalogue the way the server would:
 // unknown classes, missing required inputs, numbers out of range, values not among a
 // combo's choices (model names included), bad links, cycles and the lack of an output node.
-// It returns a *ValidationError listing all problems, or nil.
-func Validate(w *Workflow, info ObjectInfo) error {
-	v := validator{w: w, info: info}
+// It returns a *ValidationError listing all problems, or nil. The values of pending inputs
+// are not checked: they are files uploaded at submission (input images), which the server's
+// list of choices cannot hold yet.
+func Validate(w *Workflow, info ObjectInfo, pending ...Target) error {
+	v := validator{w: w, info: info, pending: pending}
 	hasOutput := false
 	for _, id := range w.IDs() {
 		n := w.nodes[id]
@@ -71,6 +74,7 @@ func Validate(w *Workflow, info ObjectInfo) error {
 type validator struct {
 	w        *Workflow
 	info     ObjectInfo
+	pending  []Target
 	problems []Problem
 }
 
@@ -106,7 +110,9 @@ func (v *validator) node(n *Node, class Class) {
 			v.link(n, spec, l)
 			continue
 		}
-		v.literal(n, spec, val)
+		if !slices.Contains(v.pending, Target{Node: n.ID, Input: name}) {
+			v.literal(n, spec, val)
+		}
 	}
 }
 
