@@ -30,9 +30,13 @@ type Job struct {
 	// job's progress, once one was posted.
 	StatusChannelID string
 	StatusMessageID string
-	Images          []ImageRef
-	ErrorCode       string
-	ErrorMessage    string
+	// Inputs are the images the job starts from. They are stored with the
+	// job when it is queued; jobs read back from the store leave them out
+	// (Store.JobInputs reads them), as they can be large.
+	Inputs       []Input
+	Images       []ImageRef
+	ErrorCode    string
+	ErrorMessage string
 	// Timestamps are UTC; the zero time means "not yet".
 	QueuedAt    time.Time
 	SubmittedAt time.Time

@@ -65,7 +65,8 @@ const jobReturning = `
 // more active jobs (queued, submitted or running): then it returns a
 // *model.QueueFullError. The count and the insert happen in one transaction,
 // so concurrent requests cannot overshoot the limit. A limit of 0 or less
-// means no limit. The user and server rows are recorded too. The job's ID,
+// means no limit. The user and server rows, and the job's input images,
+// are recorded too. The job's ID,
 // status, attempts, progress and timestamps are set by the store.
 func (s *Store) EnqueueJob(ctx context.Context, job model.Job, limit int) (model.Job, error) {
 	if job.Delivery == "" {
@@ -94,8 +95,10 @@ func (s *Store) EnqueueJob(ctx context.Context, job model.Job, limit int) (model
 				return &model.QueueFullError{Limit: limit, Active: active}
 			}
 		}
-		out, err = insertJob(ctx, tx, job, userRow, serverRow)
-		return err
+		if out, err = insertJob(ctx, tx, job, userRow, serverRow); err != nil {
+			return err
+		}
+		return insertInputs(ctx, tx, out.ID, job.Inputs)
 	})
 	return out, err
 }
