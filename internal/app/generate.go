@@ -444,9 +444,9 @@ func (g *generation) outcome(tr *comfy.Tracker) (comfy.Outcome, error) {
 // download saves the prompt's images into --out. Saved outputs are what a person asked
 // for; previews are taken only from a workflow that saves nothing.
 func (g *generation) download(ctx context.Context, o comfy.Outcome) ([]savedImage, error) {
-	images := slices.DeleteFunc(slices.Clone(o.Images), func(im comfy.Image) bool { return im.Type != "output" })
+	images := slices.DeleteFunc(slices.Clone(o.Files), func(im comfy.File) bool { return im.Type != "output" })
 	if len(images) == 0 {
-		images = o.Images
+		images = o.Files
 	}
 	saved := []savedImage{}
 	if len(images) == 0 {

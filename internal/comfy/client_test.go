@@ -129,8 +129,8 @@ func TestSubmitProgressCompletionAndImages(t *testing.T) {
 			previews++
 		case Executed:
 			executed++
-			if len(e.Images) != 2 {
-				t.Errorf("executed images = %v", e.Images)
+			if len(e.Files) != 2 {
+				t.Errorf("executed images = %v", e.Files)
 			}
 		case ExecutionSuccess:
 			sawSuccess = true
@@ -143,10 +143,10 @@ func TestSubmitProgressCompletionAndImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != StatusSuccess || len(out.Images) != 2 || out.History == nil {
+	if out.Status != StatusSuccess || len(out.Files) != 2 || out.History == nil {
 		t.Fatalf("outcome %+v", out)
 	}
-	for _, img := range out.Images {
+	for _, img := range out.Files {
 		if img.Type != "output" || img.NodeID != "9" || !strings.HasPrefix(img.Filename, "bot_") {
 			t.Errorf("image %+v", img)
 		}
@@ -336,7 +336,7 @@ func TestCredentialsOnEveryRequestAndNoOrigin(t *testing.T) {
 			if err != nil || out.Status != StatusSuccess {
 				t.Fatalf("outcome %+v, %v", out, err)
 			}
-			if _, err := c.View(ctx, out.Images[0]); err != nil {
+			if _, err := c.View(ctx, out.Files[0]); err != nil {
 				t.Errorf("view with credentials: %v", err)
 			}
 			if strings.Contains(c.URL(), "pw@") {
@@ -376,10 +376,10 @@ func TestBaseURLForms(t *testing.T) {
 				t.Fatal(err)
 			}
 			out, err := tr.Wait(ctx)
-			if err != nil || out.Status != StatusSuccess || len(out.Images) != 1 {
+			if err != nil || out.Status != StatusSuccess || len(out.Files) != 1 {
 				t.Fatalf("outcome %+v, %v", out, err)
 			}
-			if _, err := c.View(ctx, out.Images[0]); err != nil {
+			if _, err := c.View(ctx, out.Files[0]); err != nil {
 				t.Errorf("view: %v", err)
 			}
 		})
@@ -451,10 +451,10 @@ func TestUploadImageFeedsLoadImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := tr.Wait(ctx)
-	if err != nil || out.Status != StatusSuccess || len(out.Images) != 1 || out.Images[0].Type != "temp" {
+	if err != nil || out.Status != StatusSuccess || len(out.Files) != 1 || out.Files[0].Type != "temp" {
 		t.Fatalf("outcome %+v, %v", out, err)
 	}
-	data, err := c.View(ctx, out.Images[0])
+	data, err := c.View(ctx, out.Files[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -271,8 +271,9 @@ func decodeData(typ string, data json.RawMessage) (Event, error) {
 		if err := json.Unmarshal(data, &w); err != nil {
 			return nil, err
 		}
+		files, texts := uiOutput(string(w.Node), w.Output)
 		return Executed{PromptID: string(w.PromptID), Node: string(w.Node), DisplayNode: string(w.DisplayNode),
-			Output: w.Output, Images: uiImages(string(w.Node), w.Output)}, nil
+			Output: w.Output, Files: files, Texts: texts}, nil
 	case "execution_error":
 		ev, err := decodeExecutionError(data)
 		if err != nil {
@@ -386,7 +387,7 @@ func decodeBinary(data []byte) (Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("comfy: text frame: %w", err)
 		}
-		return Text{NodeID: string(node), Text: string(rest)}, nil
+		return ProgressText{NodeID: string(node), Text: string(rest)}, nil
 	case binaryPreviewImageWithMetadata:
 		meta, img, err := lengthPrefixed(data[4:])
 		if err != nil {

@@ -86,7 +86,7 @@ func TestDecodeTranscriptFrames(t *testing.T) {
 	}
 	wantBinary := map[uint32]reflect.Type{
 		1: reflect.TypeFor[Preview](),
-		3: reflect.TypeFor[Text](),
+		3: reflect.TypeFor[ProgressText](),
 		4: reflect.TypeFor[Preview](),
 	}
 	seen := map[string]bool{}
@@ -147,7 +147,13 @@ func TestDecodeMessage(t *testing.T) {
 			[]byte(`{"type":"executed","data":{"node":"9","display_node":"9","output":{"images":[{"filename":"a.png","subfolder":"s","type":"output"}]},"prompt_id":"P"}}`),
 			Executed{PromptID: "P", Node: "9", DisplayNode: "9",
 				Output: json.RawMessage(`{"images":[{"filename":"a.png","subfolder":"s","type":"output"}]}`),
-				Images: []Image{{Filename: "a.png", Subfolder: "s", Type: "output", NodeID: "9"}}}},
+				Files:  []File{{Filename: "a.png", Subfolder: "s", Type: "output", NodeID: "9", Kind: "images"}}}},
+		{"executed lists files of any kind and texts", websocket.MessageText,
+			[]byte(`{"type":"executed","data":{"node":"4","display_node":"4","output":{"gifs":[{"filename":"v.mp4","subfolder":"","type":"output","format":"video/h264-mp4","frame_rate":8.0}],"text":["hi"]},"prompt_id":"P"}}`),
+			Executed{PromptID: "P", Node: "4", DisplayNode: "4",
+				Output: json.RawMessage(`{"gifs":[{"filename":"v.mp4","subfolder":"","type":"output","format":"video/h264-mp4","frame_rate":8.0}],"text":["hi"]}`),
+				Files:  []File{{Filename: "v.mp4", Type: "output", NodeID: "4", Kind: "gifs", Format: "video/h264-mp4"}},
+				Texts:  []Text{{NodeID: "4", Text: "hi"}}}},
 		{"interrupted", websocket.MessageText,
 			[]byte(`{"type":"execution_interrupted","data":{"prompt_id":"P","node_id":"3","node_type":"KSampler","executed":["1","2"],"timestamp":5}}`),
 			ExecutionInterrupted{PromptID: "P", NodeID: "3", NodeType: "KSampler", Executed: []string{"1", "2"}, Timestamp: 5}},
@@ -159,7 +165,7 @@ func TestDecodeMessage(t *testing.T) {
 			Preview{MIME: "image/jpeg", Image: []byte("JPEG")}},
 		{"text frame", websocket.MessageBinary,
 			append([]byte{0, 0, 0, 3, 0, 0, 0, 2}, "12hello"...),
-			Text{NodeID: "12", Text: "hello"}},
+			ProgressText{NodeID: "12", Text: "hello"}},
 		{"preview with metadata", websocket.MessageBinary,
 			append(append(binary.BigEndian.AppendUint32([]byte{0, 0, 0, 4}, uint32(len(meta))), meta...), "PNG"...),
 			Preview{PromptID: "P", NodeID: "5", DisplayNodeID: "5", RealNodeID: "5", MIME: "image/png", Image: []byte("PNG"), WithMetadata: true}},
@@ -255,7 +261,7 @@ func FuzzDecode(f *testing.F) {
 			if len(e.Image) > len(data) || (len(e.Image) > 0 && !bytes.HasSuffix(data, e.Image)) {
 				t.Fatalf("preview image is not the tail of the frame")
 			}
-		case Text:
+		case ProgressText:
 			if len(e.NodeID)+len(e.Text)+8 != len(data) {
 				t.Fatalf("text frame parts do not add up: %d + %d + 8 != %d", len(e.NodeID), len(e.Text), len(data))
 			}

@@ -66,13 +66,14 @@ type NodeProgress struct {
 	Max           float64
 }
 
-// Executed is a node's UI output (images written by SaveImage or PreviewImage, text, ...).
+// Executed is a node's UI output (files written by SaveImage, PreviewImage, SaveVideo, ..., text).
 type Executed struct {
 	PromptID    string
 	Node        string
 	DisplayNode string
 	Output      json.RawMessage
-	Images      []Image
+	Files       []File // the files of Output, in document order
+	Texts       []Text // its "text" strings
 }
 
 // ExecutionSuccess means every requested output finished.
@@ -139,9 +140,9 @@ type Preview struct {
 	WithMetadata  bool // event 4
 }
 
-// Text is a node's progress text (binary event 3, e.g. GetImageSize). It carries no prompt id;
-// the client fills PromptID with the prompt running for it.
-type Text struct {
+// ProgressText is a node's progress text (binary event 3, e.g. GetImageSize). It carries no
+// prompt id; the client fills PromptID with the prompt running for it.
+type ProgressText struct {
 	PromptID string
 	NodeID   string
 	Text     string
@@ -166,7 +167,7 @@ func (ExecutionInterrupted) Type() string { return "execution_interrupted" }
 func (FeatureFlags) Type() string         { return "feature_flags" }
 func (u Unknown) Type() string            { return u.Name }
 func (Preview) Type() string              { return "preview" }
-func (Text) Type() string                 { return "progress_text" }
+func (ProgressText) Type() string         { return "progress_text" }
 func (UnknownBinary) Type() string        { return "binary" }
 
 // promptOf is the prompt an event belongs to ("" for none).
@@ -192,7 +193,7 @@ func promptOf(ev Event) string {
 		return e.PromptID
 	case Preview:
 		return e.PromptID
-	case Text:
+	case ProgressText:
 		return e.PromptID
 	}
 	return ""

@@ -11,12 +11,20 @@ import (
 	"strings"
 )
 
-// Image is a file ComfyUI wrote, as listed in outputs; View downloads it.
-type Image struct {
-	Filename  string
-	Subfolder string
-	Type      string // "output" (SaveImage), "temp" (PreviewImage) or "input"
-	NodeID    string // the node that produced it
+// File is a file ComfyUI wrote, as listed in a node's UI output; View downloads it.
+type File struct {
+	Filename, Subfolder string
+	Type                string // "output", "temp" or "input"
+	NodeID              string // the node that produced it
+	Kind                string // the UI output key it was listed under: "images", "gifs", "video", "audio", "3d" ...
+	Format              string // the entry's "format" when given (VideoHelperSuite: "video/h264-mp4", "image/gif"), else ""
+	Animated            bool   // the node also returned "animated": [true] (SaveAnimatedWEBP/PNG, core video savers list videos under "images")
+}
+
+// Text is a node's "text" UI output (PreviewAny, ShowText-like custom nodes): one per string of
+// the list.
+type Text struct {
+	NodeID, Text string
 }
 
 // HistoryEntry is a finished prompt as /history reports it.
@@ -25,8 +33,9 @@ type HistoryEntry struct {
 	Number   float64
 	Prompt   json.RawMessage // the workflow as executed
 	Status   *HistoryStatus  // nil when the server did not record one
-	Outputs  json.RawMessage // every node's UI output, for media other than images
-	Images   []Image         // all images of Outputs, by node id in natural order (see outputImages)
+	Outputs  json.RawMessage // every node's UI output, as sent
+	Files    []File          // every file of Outputs, by node id in natural order (see outputFiles)
+	Texts    []Text          // every "text" string of Outputs, in the same node order
 }
 
 // HistoryStatus is the history's status block.
@@ -94,29 +103,34 @@ func parseHistory(promptID string, raw json.RawMessage) (*HistoryEntry, error) {
 			h.Status.Messages = append(h.Status.Messages, HistoryMessage{Type: typ, Data: m[1]})
 		}
 	}
-	images, err := outputImages(wire.Outputs)
+	files, texts, err := outputFiles(wire.Outputs)
 	if err != nil {
 		return nil, err
 	}
-	h.Images = images
+	h.Files, h.Texts = files, texts
 	return h, nil
 }
 
-// outputImages lists the images of an outputs object ({node: {"images": [...]}}) by node id in
-// natural order (see compareNodeIDs), each node's images in its own (batch) order. ComfyUI writes
-// the nodes in execution order, which for independent output nodes changes between server
-// processes; results must not.
-func outputImages(outputs json.RawMessage) ([]Image, error) {
-	if len(bytes.TrimSpace(outputs)) == 0 || string(bytes.TrimSpace(outputs)) == "null" {
-		return nil, nil
+// outputFiles lists the files and texts of an outputs object ({node: {kind: [...]}}) by node id
+// in natural order (see compareNodeIDs), each node's in its own document (batch) order. ComfyUI
+// writes the nodes in execution order, which for independent output nodes changes between
+// server processes; results must not.
+func outputFiles(outputs json.RawMessage) ([]File, []Text, error) {
+	trimmed := bytes.TrimSpace(outputs)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil, nil, nil
 	}
-	var images []Image
+	var files []File
+	var texts []Text
 	err := eachMember(outputs, func(node string, ui json.RawMessage) error {
-		images = append(images, uiImages(node, ui)...)
+		f, t := uiOutput(node, ui)
+		files = append(files, f...)
+		texts = append(texts, t...)
 		return nil
 	})
-	slices.SortStableFunc(images, func(a, b Image) int { return compareNodeIDs(a.NodeID, b.NodeID) })
-	return images, err
+	slices.SortStableFunc(files, func(a, b File) int { return compareNodeIDs(a.NodeID, b.NodeID) })
+	slices.SortStableFunc(texts, func(a, b Text) int { return compareNodeIDs(a.NodeID, b.NodeID) })
+	return files, texts, err
 }
 
 // compareNodeIDs orders node ids naturally: numeric ids by number ("2" before "10"), a subgraph
@@ -162,26 +176,67 @@ func compareNumbers(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// uiImages reads the "images" list of one node's UI output.
-func uiImages(node string, ui json.RawMessage) []Image {
-	var out struct {
-		Images []struct {
-			Filename  string `json:"filename"`
-			Subfolder string `json:"subfolder"`
-			Type      string `json:"type"`
-		} `json:"images"`
-	}
-	if json.Unmarshal(ui, &out) != nil {
-		return nil
-	}
-	images := make([]Image, 0, len(out.Images))
-	for _, im := range out.Images {
-		if im.Filename == "" {
-			continue
+// uiOutput reads one node's UI output: every list entry that is an object with a filename is a
+// file, whatever its key ("images", "gifs", "audio", "3d", ...); "text" lists strings; "animated"
+// (ComfyUI's SavedImages and PreviewVideo send [true] beside "images") marks the node's files.
+// Anything else is not a file (Preview3D's "result" holds a bare path) and is skipped, as are
+// malformed entries, so that one odd custom node does not hide the others' files.
+func uiOutput(node string, ui json.RawMessage) ([]File, []Text) {
+	var files []File
+	var texts []Text
+	animated := false
+	err := eachMember(ui, func(key string, value json.RawMessage) error {
+		var list []json.RawMessage
+		if json.Unmarshal(value, &list) != nil {
+			return nil
 		}
-		images = append(images, Image{Filename: im.Filename, Subfolder: im.Subfolder, Type: im.Type, NodeID: node})
+		switch key {
+		case "animated":
+			for _, v := range list {
+				var b bool
+				if json.Unmarshal(v, &b) == nil && b {
+					animated = true
+				}
+			}
+		case "text":
+			for _, v := range list {
+				var s string
+				if json.Unmarshal(v, &s) == nil {
+					texts = append(texts, Text{NodeID: node, Text: s})
+				}
+			}
+		default:
+			for _, v := range list {
+				if f, ok := uiFile(v); ok {
+					f.NodeID, f.Kind = node, key
+					files = append(files, f)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil
 	}
-	return images
+	for i := range files {
+		files[i].Animated = animated
+	}
+	return files, texts
+}
+
+// uiFile reads one entry of a UI output list; ok is false unless it is an object with a
+// non-empty string filename.
+func uiFile(raw json.RawMessage) (File, bool) {
+	var e struct {
+		Filename  string `json:"filename"`
+		Subfolder string `json:"subfolder"`
+		Type      string `json:"type"`
+		Format    string `json:"format"`
+	}
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &e) != nil || e.Filename == "" {
+		return File{}, false
+	}
+	return File{Filename: e.Filename, Subfolder: e.Subfolder, Type: e.Type, Format: e.Format}, true
 }
 
 // eachMember calls fn for every member of a JSON object, in document order (a Go map would lose it).
@@ -223,7 +278,7 @@ func (h *HistoryEntry) Outcome() Outcome {
 
 // outcome classifies, falling back to what the WebSocket said when history has no status.
 func (h *HistoryEntry) outcome(observed Status) Outcome {
-	o := Outcome{PromptID: h.PromptID, Images: h.Images, History: h}
+	o := Outcome{PromptID: h.PromptID, Files: h.Files, Texts: h.Texts, History: h}
 	switch {
 	case h.Status == nil:
 		o.Status = observed

@@ -36,24 +36,194 @@ func TestCompareNodeIDs(t *testing.T) {
 	}
 }
 
-func TestOutputImagesByNodeKeepingBatchOrder(t *testing.T) {
+func TestOutputFilesByNodeKeepingBatchOrder(t *testing.T) {
 	outputs := json.RawMessage(`{
 		"10": {"images": [{"filename": "b_1.png", "type": "output"}, {"filename": "b_0.png", "type": "output"}]},
 		"text": {"text": ["not an image"]},
 		"9": {"images": [{"filename": "a_1.png", "type": "output"}, {"filename": "a_0.png", "type": "output"}]},
 		"4:2": {"images": [{"filename": "p.png", "subfolder": "x", "type": "temp"}]}
 	}`)
-	images, err := outputImages(outputs)
+	files, texts, err := outputFiles(outputs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, im := range images {
-		got = append(got, im.NodeID+"/"+im.Filename)
+	for _, f := range files {
+		got = append(got, f.NodeID+"/"+f.Filename)
 	}
 	want := []string{"4:2/p.png", "9/a_1.png", "9/a_0.png", "10/b_1.png", "10/b_0.png"}
 	if !slices.Equal(got, want) {
-		t.Errorf("images %v, want %v", got, want)
+		t.Errorf("files %v, want %v", got, want)
+	}
+	if want := []Text{{NodeID: "text", Text: "not an image"}}; !slices.Equal(texts, want) {
+		t.Errorf("texts %v, want %v", texts, want)
+	}
+}
+
+// TestOutputFilesOfEveryKind parses node outputs shaped as the real nodes write them: core
+// comfy_api/latest/_ui.py (SavedImages, SavedAudios, PreviewImage, PreviewVideo, PreviewText,
+// PreviewUI3D), comfy_extras/nodes_save_3d.py (SaveGLB) and VideoHelperSuite's VideoCombine.
+func TestOutputFilesOfEveryKind(t *testing.T) {
+	cases := []struct {
+		name      string
+		outputs   string
+		files     []File
+		texts     []Text
+		results   []bool   // File.Result of each file
+		mediaType []string // File.MediaType of each file
+	}{
+		{
+			name:      "SaveAnimatedWEBP: images with animated",
+			outputs:   `{"7": {"images": [{"filename": "ComfyUI_00001_.webp", "subfolder": "", "type": "output"}], "animated": [true]}}`,
+			files:     []File{{Filename: "ComfyUI_00001_.webp", Type: "output", NodeID: "7", Kind: "images", Animated: true}},
+			results:   []bool{true},
+			mediaType: []string{"image/webp"},
+		},
+		{
+			name: "animated before images still marks them",
+			outputs: `{"7": {"animated": [true], "images": [{"filename": "a_00001_.png", "subfolder": "anim", "type": "output"},
+				{"filename": "a_00002_.png", "subfolder": "anim", "type": "output"}]}}`,
+			files: []File{{Filename: "a_00001_.png", Subfolder: "anim", Type: "output", NodeID: "7", Kind: "images", Animated: true},
+				{Filename: "a_00002_.png", Subfolder: "anim", Type: "output", NodeID: "7", Kind: "images", Animated: true}},
+			results:   []bool{true, true},
+			mediaType: []string{"image/png", "image/png"},
+		},
+		{
+			name:      "PreviewImage: temp with animated false",
+			outputs:   `{"3": {"images": [{"filename": "ComfyUI_temp_abcde_00001_.png", "subfolder": "", "type": "temp"}], "animated": [false]}}`,
+			files:     []File{{Filename: "ComfyUI_temp_abcde_00001_.png", Type: "temp", NodeID: "3", Kind: "images"}},
+			results:   []bool{false},
+			mediaType: []string{"image/png"},
+		},
+		{
+			name:      "SaveVideo: a video under images",
+			outputs:   `{"12": {"images": [{"filename": "ComfyUI_00001_.mp4", "subfolder": "video", "type": "output"}], "animated": [true]}}`,
+			files:     []File{{Filename: "ComfyUI_00001_.mp4", Subfolder: "video", Type: "output", NodeID: "12", Kind: "images", Animated: true}},
+			results:   []bool{true},
+			mediaType: []string{"video/mp4"},
+		},
+		{
+			name: "VHS_VideoCombine: gifs with format and extra fields",
+			outputs: `{"5": {"gifs": [{"filename": "AnimateDiff_00001.mp4", "subfolder": "", "type": "output", "format": "video/h264-mp4",
+				"frame_rate": 8.0, "workflow": "AnimateDiff_00001.png", "fullpath": "/srv/output/AnimateDiff_00001.mp4"}]}}`,
+			files:     []File{{Filename: "AnimateDiff_00001.mp4", Type: "output", NodeID: "5", Kind: "gifs", Format: "video/h264-mp4"}},
+			results:   []bool{true},
+			mediaType: []string{"video/mp4"},
+		},
+		{
+			name:      "VHS_VideoCombine: an image format is a media type",
+			outputs:   `{"5": {"gifs": [{"filename": "AnimateDiff_00002.gif", "subfolder": "", "type": "temp", "format": "image/gif", "frame_rate": 8.0}]}}`,
+			files:     []File{{Filename: "AnimateDiff_00002.gif", Type: "temp", NodeID: "5", Kind: "gifs", Format: "image/gif"}},
+			results:   []bool{false},
+			mediaType: []string{"image/gif"},
+		},
+		{
+			name:      "VHS ProRes: the format names an encoder, the extension decides",
+			outputs:   `{"5": {"gifs": [{"filename": "clip_00001.mov", "subfolder": "", "type": "output", "format": "video/ProRes"}]}}`,
+			files:     []File{{Filename: "clip_00001.mov", Type: "output", NodeID: "5", Kind: "gifs", Format: "video/ProRes"}},
+			results:   []bool{true},
+			mediaType: []string{"video/quicktime"},
+		},
+		{
+			name: "SaveAudio, SaveAudioMP3, PreviewAudio",
+			outputs: `{"20": {"audio": [{"filename": "ComfyUI_00001_.flac", "subfolder": "audio", "type": "output"}]},
+				"21": {"audio": [{"filename": "ComfyUI_00001_.mp3", "subfolder": "audio", "type": "output"}]},
+				"22": {"audio": [{"filename": "ComfyUI_temp_qwert_00001_.flac", "subfolder": "", "type": "temp"}]}}`,
+			files: []File{{Filename: "ComfyUI_00001_.flac", Subfolder: "audio", Type: "output", NodeID: "20", Kind: "audio"},
+				{Filename: "ComfyUI_00001_.mp3", Subfolder: "audio", Type: "output", NodeID: "21", Kind: "audio"},
+				{Filename: "ComfyUI_temp_qwert_00001_.flac", Type: "temp", NodeID: "22", Kind: "audio"}},
+			results:   []bool{true, true, false},
+			mediaType: []string{"audio/flac", "audio/mpeg", "audio/flac"},
+		},
+		{
+			name:      "SaveAudioOpus",
+			outputs:   `{"23": {"audio": [{"filename": "ComfyUI_00001_.opus", "subfolder": "audio", "type": "output"}]}}`,
+			files:     []File{{Filename: "ComfyUI_00001_.opus", Subfolder: "audio", Type: "output", NodeID: "23", Kind: "audio"}},
+			results:   []bool{true},
+			mediaType: []string{"audio/ogg"},
+		},
+		{
+			name:    "PreviewAny and ShowText: one text per string",
+			outputs: `{"30": {"text": ["a red fox"]}, "31": {"text": ["one", "two", 3, ["nested"]]}}`,
+			texts:   []Text{{NodeID: "30", Text: "a red fox"}, {NodeID: "31", Text: "one"}, {NodeID: "31", Text: "two"}},
+		},
+		{
+			name:      "SaveGLB: 3d files",
+			outputs:   `{"40": {"3d": [{"filename": "ComfyUI_00001_.glb", "subfolder": "3d", "type": "output"}]}}`,
+			files:     []File{{Filename: "ComfyUI_00001_.glb", Subfolder: "3d", Type: "output", NodeID: "40", Kind: "3d"}},
+			results:   []bool{true},
+			mediaType: []string{"model/gltf-binary"},
+		},
+		{
+			name:    "Preview3D: result holds a bare path and camera info, no file entry",
+			outputs: `{"41": {"result": ["3d/ComfyUI_00001_.glb", {"position": {"x": 1}}, null]}}`,
+		},
+		{
+			name: "non-file keys and malformed entries are skipped, the rest kept",
+			outputs: `{"50": {"images": [{"filename": ""}, {"subfolder": "x"}, "a.png", 7, null, {"filename": 3},
+					{"filename": "ok.png", "subfolder": 4}, {"filename": "good.png", "type": "output"}],
+				"animated": "yes", "text": "not a list", "frame_rate": [8], "gifs": {"filename": "not-a-list.gif"},
+				"fancy": [{"filename": "custom.bin", "type": "output"}]},
+				"51": [], "52": "x", "53": null}`,
+			files: []File{{Filename: "good.png", Type: "output", NodeID: "50", Kind: "images"},
+				{Filename: "custom.bin", Type: "output", NodeID: "50", Kind: "fancy"}},
+			results:   []bool{true, true},
+			mediaType: []string{"image/png", "application/octet-stream"},
+		},
+		{
+			name:      "an entry without a type is served from output",
+			outputs:   `{"60": {"images": [{"filename": "x.JPG"}]}}`,
+			files:     []File{{Filename: "x.JPG", NodeID: "60", Kind: "images"}},
+			results:   []bool{true},
+			mediaType: []string{"image/jpeg"},
+		},
+		{
+			name: "input files are not results; several kinds of one node keep document order",
+			outputs: `{"70": {"gifs": [{"filename": "v.webm", "type": "output", "format": "video/webm"}],
+				"images": [{"filename": "in.png", "type": "input"}], "audio": [{"filename": "s.wav", "type": "output"}]}}`,
+			files: []File{{Filename: "v.webm", Type: "output", NodeID: "70", Kind: "gifs", Format: "video/webm"},
+				{Filename: "in.png", Type: "input", NodeID: "70", Kind: "images"},
+				{Filename: "s.wav", Type: "output", NodeID: "70", Kind: "audio"}},
+			results:   []bool{true, false, true},
+			mediaType: []string{"video/webm", "image/png", "audio/wav"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files, texts, err := outputFiles(json.RawMessage(tc.outputs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(files, tc.files) {
+				t.Errorf("files\n got %+v\nwant %+v", files, tc.files)
+			}
+			if !slices.Equal(texts, tc.texts) {
+				t.Errorf("texts %+v, want %+v", texts, tc.texts)
+			}
+			for i, f := range files {
+				if i < len(tc.results) && f.Result() != tc.results[i] {
+					t.Errorf("%s: Result() = %v, want %v", f.Filename, f.Result(), tc.results[i])
+				}
+				if i < len(tc.mediaType) && f.MediaType() != tc.mediaType[i] {
+					t.Errorf("%s: MediaType() = %q, want %q", f.Filename, f.MediaType(), tc.mediaType[i])
+				}
+			}
+			if len(files) != len(tc.results) || len(files) != len(tc.mediaType) {
+				t.Fatalf("the case lists %d results and %d media types for %d files", len(tc.results), len(tc.mediaType), len(files))
+			}
+		})
+	}
+}
+
+func TestOutputFilesOfNoOutputs(t *testing.T) {
+	for _, raw := range []string{``, `null`, ` {} `} {
+		files, texts, err := outputFiles(json.RawMessage(raw))
+		if err != nil || files != nil || texts != nil {
+			t.Errorf("%q: %v %v %v, want nothing", raw, files, texts, err)
+		}
+	}
+	if _, _, err := outputFiles(json.RawMessage(`[1]`)); err == nil {
+		t.Error("outputs that are not an object: no error")
 	}
 }
 
@@ -98,7 +268,7 @@ func TestImagesComeInNodeOrderWhateverOrderComfyUIListsThem(t *testing.T) {
 		listings[strings.Join(listed, ",")] = true
 
 		var got []string
-		for _, im := range h.Images {
+		for _, im := range h.Files {
 			got = append(got, im.NodeID+"/"+strings.SplitN(im.Filename, "_", 2)[0])
 		}
 		want := []string{"9/nine", "9/nine", "10/ten", "10/ten"}
@@ -107,7 +277,7 @@ func TestImagesComeInNodeOrderWhateverOrderComfyUIListsThem(t *testing.T) {
 		}
 		for _, node := range []string{"9", "10"} {
 			var inBatch []string
-			for _, im := range h.Images {
+			for _, im := range h.Files {
 				if im.NodeID == node {
 					inBatch = append(inBatch, im.Filename)
 				}
@@ -116,7 +286,7 @@ func TestImagesComeInNodeOrderWhateverOrderComfyUIListsThem(t *testing.T) {
 				t.Errorf("seed %d: node %s's images out of batch order: %v", seed, node, inBatch)
 			}
 		}
-		if o := h.Outcome(); !slices.Equal(o.Images, h.Images) {
+		if o := h.Outcome(); !slices.Equal(o.Files, h.Files) {
 			t.Errorf("seed %d: the outcome's images differ from the history's", seed)
 		}
 	}

@@ -193,7 +193,7 @@ func (c *Client) dispatch(ctx context.Context, wg *sync.WaitGroup, ev Event) {
 			e.PromptID = c.current
 			ev = e
 		}
-	case Text:
+	case ProgressText:
 		e.PromptID = c.current
 		ev = e
 	}

@@ -20,12 +20,13 @@ const (
 type Outcome struct {
 	PromptID    string
 	Status      Status
-	Images      []Image // SaveImage ("output") and PreviewImage ("temp") files, from /history
+	Files       []File // every node's files, "output" (results) and "temp" (previews), from /history
+	Texts       []Text // every node's "text" output, from /history
 	Error       *ExecutionError
 	Interrupted *ExecutionInterrupted
 	History     *HistoryEntry // nil when lost or when history could not be read
 	// Err is set when the prompt finished but its history could not be read; Status then
-	// comes from the WebSocket and Images is empty.
+	// comes from the WebSocket and Files and Texts are empty.
 	Err error
 }
 

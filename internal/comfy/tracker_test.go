@@ -157,8 +157,8 @@ func TestRuntimeErrorOutcome(t *testing.T) {
 			if out.Error.NodeID != tt.wantNode || out.Error.Error() != tt.wantText || len(out.Error.Traceback) == 0 {
 				t.Errorf("error %+v, text %q", out.Error, out.Error.Error())
 			}
-			if len(out.Images) != 0 {
-				t.Errorf("failed prompt has images %v", out.Images)
+			if len(out.Files) != 0 {
+				t.Errorf("failed prompt has images %v", out.Files)
 			}
 		})
 	}
@@ -179,7 +179,7 @@ func TestDroppedSocketBeforeSuccess(t *testing.T) {
 	waitHealth(t, c, true)
 	srv.Release()
 	out, err := tr.Wait(testContext(t))
-	if err != nil || out.Status != StatusSuccess || len(out.Images) != 1 {
+	if err != nil || out.Status != StatusSuccess || len(out.Files) != 1 {
 		t.Fatalf("outcome %+v, %v", out, err)
 	}
 }
@@ -210,7 +210,7 @@ func TestCompletionMissedWhileDown(t *testing.T) {
 		}
 	}
 	out, err := tr.Wait(testContext(t))
-	if err != nil || out.Status != StatusSuccess || len(out.Images) != 1 || out.History == nil {
+	if err != nil || out.Status != StatusSuccess || len(out.Files) != 1 || out.History == nil {
 		t.Fatalf("outcome %+v, %v", out, err)
 	}
 	if sawEnd {
@@ -273,7 +273,7 @@ func TestTrackSubmitted(t *testing.T) {
 		tr := after.TrackSubmitted(running)
 		srv.Release()
 		out, err := tr.Wait(testContext(t))
-		if err != nil || out.Status != StatusSuccess || len(out.Images) != 1 {
+		if err != nil || out.Status != StatusSuccess || len(out.Files) != 1 {
 			t.Fatalf("outcome %+v, %v", out, err)
 		}
 	})
@@ -350,10 +350,10 @@ func TestBinaryFramesGoToTheRunningPrompt(t *testing.T) {
 		want   string
 	}{
 		{"after execution_start", []Event{ExecutionStart{PromptID: p}}, Preview{MIME: "image/jpeg"}, p},
-		{"after executing a node", []Event{Executing{PromptID: p, Node: "3"}}, Text{NodeID: "2", Text: "w"}, p},
+		{"after executing a node", []Event{Executing{PromptID: p, Node: "3"}}, ProgressText{NodeID: "2", Text: "w"}, p},
 		{"after the end", []Event{ExecutionStart{PromptID: p}, Executing{PromptID: "other", Done: true},
 			Executing{PromptID: p, Done: true}}, Preview{MIME: "image/png"}, ""},
-		{"nothing running", nil, Text{NodeID: "2"}, ""},
+		{"nothing running", nil, ProgressText{NodeID: "2"}, ""},
 		{"metadata keeps its own id", []Event{ExecutionStart{PromptID: p}}, Preview{PromptID: "x", WithMetadata: true}, "x"},
 	}
 	for _, tt := range tests {
@@ -393,7 +393,7 @@ func TestTextAndPreviewEventsOfARealRun(t *testing.T) {
 	var previews []Preview
 	for ev := range tr.Events() {
 		switch e := ev.(type) {
-		case Text:
+		case ProgressText:
 			texts = append(texts, e.NodeID+": "+e.Text)
 		case Preview:
 			previews = append(previews, e)
@@ -414,7 +414,7 @@ func TestTextAndPreviewEventsOfARealRun(t *testing.T) {
 		}
 	}
 	out, err := tr.Wait(testContext(t))
-	if err != nil || len(out.Images) != 3 {
+	if err != nil || len(out.Files) != 3 {
 		t.Fatalf("outcome %+v, %v", out, err)
 	}
 }

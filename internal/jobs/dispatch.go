@@ -279,7 +279,7 @@ func (m *Manager) fetch(ctx context.Context, b *Backend, refs []model.ImageRef) 
 	}
 	out := make([]Image, 0, len(refs))
 	for _, r := range refs {
-		data, err := b.Client.View(ctx, comfy.Image{Filename: r.Filename, Subfolder: r.Subfolder, Type: r.Type})
+		data, err := b.Client.View(ctx, comfy.File{Filename: r.Filename, Subfolder: r.Subfolder, Type: r.Type})
 		if err != nil {
 			return nil, err
 		}

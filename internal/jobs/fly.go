@@ -186,8 +186,8 @@ func (m *Manager) timeoutMessage() string {
 // finished records the outputs and delivers them. The backend's slot is
 // freed first: delivery is Discord's business, not the GPU's.
 func (m *Manager) finished(ctx context.Context, f *flight, o comfy.Outcome) {
-	refs := make([]model.ImageRef, 0, len(o.Images))
-	for _, img := range o.Images {
+	refs := make([]model.ImageRef, 0, len(o.Files))
+	for _, img := range o.Files {
 		refs = append(refs, model.ImageRef{Filename: img.Filename, Subfolder: img.Subfolder, Type: img.Type})
 	}
 	images, err := m.fetch(ctx, f.b, refs)
