@@ -8,8 +8,9 @@ import (
 )
 
 // paramsFor turns a job's parameters into the workflow's, with the job's
-// resolved seed (so a re-queued job runs with the same seed).
-func paramsFor(job model.Job) workflow.Params {
+// resolved seed (so a re-queued job runs with the same seed) and the names
+// its input images were uploaded under (none before they are).
+func paramsFor(job model.Job, uploaded map[string]string) workflow.Params {
 	p := workflow.Params{
 		Steps:     job.Params.Steps,
 		CFG:       job.Params.CFG,
@@ -29,19 +30,27 @@ func paramsFor(job model.Job) workflow.Params {
 	if job.Params.Checkpoint != "" {
 		p.Checkpoint = &job.Params.Checkpoint
 	}
+	if name, ok := uploaded[model.InputImage]; ok {
+		p.Image = &name
+	}
+	if name, ok := uploaded[model.InputImage2]; ok {
+		p.Image2 = &name
+	}
 	return p
 }
 
 // buildGraph makes the graph to submit for job on a backend with the given
 // node catalogue and checkpoints, and lists its nodes for progress display.
-func buildGraph(entry *workflow.Entry, job model.Job, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (*workflow.Workflow, map[string]string, error) {
+// uploaded names the job's input images on that backend; before they are
+// uploaded it is nil, and the inputs they go to are not checked.
+func buildGraph(entry *workflow.Entry, job model.Job, uploaded map[string]string, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (*workflow.Workflow, map[string]string, error) {
 	if info != nil {
 		// The backend's node types settle what input names alone could not.
 		typed := *entry
 		typed.Bindings = workflow.BindWith(entry.Workflow, entry.Sidecar, info)
 		entry = &typed
 	}
-	w, err := entry.Build(paramsFor(job))
+	w, err := entry.Build(paramsFor(job, uploaded))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,7 +58,7 @@ func buildGraph(entry *workflow.Entry, job model.Job, info workflow.ObjectInfo, 
 		if w, err = workflow.ResolveCheckpoint(w, entry.Bindings, checkpoints, log); err != nil {
 			return nil, nil, err
 		}
-		if err := workflow.Validate(w, info); err != nil {
+		if err := workflow.Validate(w, info, pendingInputs(entry.Bindings, job.Inputs)...); err != nil {
 			return nil, nil, err
 		}
 	}

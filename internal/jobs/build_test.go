@@ -45,7 +45,7 @@ func TestBuildGraphBindsWithTheBackendsTypes(t *testing.T) {
 		v, _ := n.Input("seed")
 		return v
 	}
-	untyped, _, err := buildGraph(entry, job, nil, nil, logging.Discard())
+	untyped, _, err := buildGraph(entry, job, nil, nil, nil, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestBuildGraphBindsWithTheBackendsTypes(t *testing.T) {
 	}
 	// The backend's catalogue says node 2 is a conditioning step: only the sampler's seed
 	// changes, and node 2's stays inside its 0..100 range, so the graph validates.
-	typed, _, err := buildGraph(entry, job, info, []string{"a.safetensors"}, logging.Discard())
+	typed, _, err := buildGraph(entry, job, nil, info, []string{"a.safetensors"}, logging.Discard())
 	if err != nil {
 		t.Fatalf("with types: %v", err)
 	}

@@ -132,7 +132,15 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		m.failJob(ctx, job.ID, "workflow_missing", err.Error())
 		return
 	}
-	plain, _, err := buildGraph(entry, job, nil, nil, m.log)
+	if job.Inputs, err = m.store.JobInputs(ctx, job.ID); err != nil {
+		m.log.Warn("could not read the job's input images; it stays in line", "job_id", job.ID, "err", err)
+		return
+	}
+	if err := checkInputs(entry, job.Inputs); err != nil {
+		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
+		return
+	}
+	plain, _, err := buildGraph(entry, job, nil, nil, nil, m.log)
 	if err != nil {
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
@@ -149,7 +157,17 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 	if chosen == nil || !chosen.take() {
 		return
 	}
-	w, nodes, err := buildGraph(entry, job, chosen.objectInfo(), chosen.checkpoints(), m.log)
+	uploaded, err := uploadInputs(ctx, chosen.Client, job, job.Inputs)
+	if err != nil {
+		chosen.release()
+		if refused(err) {
+			m.failJob(ctx, job.ID, "input_refused", "ComfyUI refused the input image: "+err.Error())
+			return
+		}
+		m.log.Warn("input upload failed; the job stays in line", "job_id", job.ID, "backend", chosen.Name, "err", err)
+		return
+	}
+	w, nodes, err := buildGraph(entry, job, uploaded, chosen.objectInfo(), chosen.checkpoints(), m.log)
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())

@@ -286,7 +286,7 @@ func (m *Manager) recoverJobs(ctx context.Context) error {
 			entry, _ := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 			var nodes map[string]string
 			if entry != nil {
-				_, nodes, _ = buildGraph(entry, job, nil, nil, m.log)
+				_, nodes, _ = buildGraph(entry, job, nil, nil, nil, m.log)
 			}
 			m.start(ctx, newFlight(b, job, job.PromptID, b.Client.TrackSubmitted(job.PromptID), nodes))
 			recovered++

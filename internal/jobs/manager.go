@@ -147,13 +147,16 @@ func (m *Manager) precheck(job model.Job) error {
 	if err != nil {
 		return userError(err)
 	}
+	if err := checkInputs(entry, job.Inputs); err != nil {
+		return err
+	}
 	for _, b := range m.opt.Backends {
 		if info := b.objectInfo(); info != nil {
-			_, _, err := buildGraph(entry, job, info, b.checkpoints(), m.log)
+			_, _, err := buildGraph(entry, job, nil, info, b.checkpoints(), m.log)
 			return userError(err)
 		}
 	}
-	_, err = entry.Build(paramsFor(job))
+	_, err = entry.Build(paramsFor(job, nil))
 	return userError(err)
 }
 
