@@ -215,6 +215,8 @@ func commandLimits(l config.Limits) bot.CommandLimits {
 		MaxHeight:       l.MaxHeight,
 		MaxBatch:        l.MaxBatch,
 		MaxCFG:          l.MaxCFG,
+		MaxInputBytes:   l.MaxInputMB << 20,
+		MaxInputPixels:  l.MaxInputMP * 1_000_000,
 	}
 }
 

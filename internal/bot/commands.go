@@ -15,6 +15,8 @@ type CommandLimits struct {
 	MaxHeight       int
 	MaxBatch        int
 	MaxCFG          float64
+	MaxInputBytes   int // largest input image
+	MaxInputPixels  int // most pixels of an input image
 }
 
 // maxTypedSeed is the largest seed a user can type: Discord's integer
@@ -77,6 +79,9 @@ func generateCommand(l CommandLimits) discord.ApplicationCommandCreate {
 		discord.ApplicationCommandOptionInt{Name: "seed", Description: "Seed for a reproducible image (random if empty)", MinValue: ptr(0), MaxValue: ptr(maxTypedSeed)},
 		discord.ApplicationCommandOptionInt{Name: "batch", Description: "How many images", MinValue: ptr(1), MaxValue: ptr(l.MaxBatch)},
 		deliveryOption("Post the result in this channel or send it to your DMs"),
+		discord.ApplicationCommandOptionAttachment{Name: "image", Description: "An image to start from (PNG, JPEG or WEBP), for workflows that take one"},
+		discord.ApplicationCommandOptionAttachment{Name: "image2", Description: "A second image, for workflows that take two"},
+		discord.ApplicationCommandOptionFloat{Name: "denoise", Description: "How much of the input image to repaint: 0 keeps it, 1 redraws it all", MinValue: ptr(0.0), MaxValue: ptr(1.0)},
 	)
 	return discord.SlashCommandCreate{Name: "generate", Description: "Generate images with ComfyUI", Options: opts, Contexts: contexts, IntegrationTypes: installs}
 }

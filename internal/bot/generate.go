@@ -27,8 +27,12 @@ type genInput struct {
 	Prompt, Negative string
 	Template         string
 	Workflow         string
-	Params           model.Params // steps, cfg, width, height, seed, batch
+	Params           model.Params // steps, cfg, width, height, seed, batch, denoise
 	Delivery         model.Delivery
+	// Attachments are input images still to download, by slot; Inputs are
+	// images already in hand (a rerun's, a result used as input).
+	Attachments map[string]discord.Attachment
+	Inputs      []model.Input
 }
 
 func inputFromSlash(d discord.SlashCommandInteractionData) genInput {
@@ -58,6 +62,17 @@ func inputFromSlash(d discord.SlashCommandInteractionData) genInput {
 		s := uint64(v)
 		in.Params.Seed = &s
 	}
+	if v, ok := d.OptFloat("denoise"); ok {
+		in.Params.Denoise = &v
+	}
+	for _, slot := range []string{model.InputImage, model.InputImage2} {
+		if a, ok := d.OptAttachment(slot); ok {
+			if in.Attachments == nil {
+				in.Attachments = map[string]discord.Attachment{}
+			}
+			in.Attachments[slot] = a
+		}
+	}
 	return in
 }
 
@@ -70,6 +85,9 @@ func (b *Bot) generate(c *call) error {
 func (b *Bot) submit(c *call, in genInput) error {
 	job, limit, err := b.resolve(c, in)
 	if err != nil {
+		return err
+	}
+	if job.Inputs, err = b.inputs(c, in); err != nil {
 		return err
 	}
 	job, upd, err := b.jobs.Submit(c.ctx, jobs.Request{Job: job, Limit: limit, Announce: b.announcer(c)})
@@ -191,6 +209,9 @@ func (b *Bot) checkParams(p model.Params) error {
 	}
 	if p.CFG != nil && (*p.CFG < 0 || *p.CFG > l.MaxCFG) {
 		problems = append(problems, fmt.Sprintf("`cfg` must be from 0 to %g (you gave %g).", l.MaxCFG, *p.CFG))
+	}
+	if p.Denoise != nil && (*p.Denoise < 0 || *p.Denoise > 1) {
+		problems = append(problems, fmt.Sprintf("`denoise` must be from 0 to 1 (you gave %g).", *p.Denoise))
 	}
 	if p.Seed != nil && *p.Seed > maxTypedSeed {
 		problems = append(problems, fmt.Sprintf("`seed` must be from 0 to %d.", uint64(maxTypedSeed)))

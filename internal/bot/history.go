@@ -182,12 +182,13 @@ func (b *Bot) historyRerun(c *call) error {
 	return b.submit(c, in)
 }
 
-// inputFromJob repeats a job's settings, with a new random seed.
+// inputFromJob repeats a job's settings and input images, with a new random seed.
 func inputFromJob(j model.Job) genInput {
 	p := j.Params
 	p.Seed = nil
 	p.Prompt, p.Negative, p.Workflow = "", "", ""
-	return genInput{Prompt: j.Params.Prompt, Negative: j.Params.Negative, Workflow: j.WorkflowName, Params: p, Delivery: j.Delivery}
+	return genInput{Prompt: j.Params.Prompt, Negative: j.Params.Negative, Workflow: j.WorkflowName, Params: p, Delivery: j.Delivery,
+		Inputs: j.Inputs}
 }
 
 // visibleJob is a job the caller may look at: from this server (or their
@@ -217,6 +218,10 @@ func (b *Bot) reusableJob(c *call, id int64) (model.Job, error) {
 	}
 	if job.UserID != c.userID() && c.level < model.LevelAdmin {
 		return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d belongs to %s; only admins may re-run other members' jobs.", id, render.Mention(job.UserID))
+	}
+	// A rerun starts from the same images.
+	if job.Inputs, err = b.store.JobInputs(c.ctx, job.ID); err != nil {
+		return model.Job{}, err
 	}
 	return job, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -102,31 +101,12 @@ func (b *Bot) workflowAdd(c *call) error {
 // download fetches an uploaded file from Discord's CDN, within
 // maxWorkflowFile, and checks that it is JSON.
 func (b *Bot) download(ctx context.Context, file discord.Attachment) ([]byte, error) {
-	tooBig := func(size int) error {
+	data, err := b.fetchAttachment(ctx, file, maxWorkflowFile, func(size int) error {
 		return model.Errorf(model.CodeInvalid, "`%s` is %s; a workflow file may be at most %s. Export it again without embedded images, or remove unused nodes.",
 			file.Filename, mib(size), mib(maxWorkflowFile))
-	}
-	if file.Size > maxWorkflowFile {
-		return nil, tooBig(file.Size)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, file.URL, nil)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("download workflow: %w", err)
-	}
-	resp, err := b.files.Do(req)
-	if err != nil {
-		return nil, &model.Error{Code: model.CodeUnavailable, Message: "The file could not be downloaded from Discord; upload it again.", Err: err}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, model.Errorf(model.CodeUnavailable, "Discord answered %d when the bot downloaded the file; upload it again.", resp.StatusCode)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxWorkflowFile+1))
-	if err != nil {
-		return nil, &model.Error{Code: model.CodeUnavailable, Message: "The file could not be downloaded from Discord; upload it again.", Err: err}
-	}
-	if len(data) > maxWorkflowFile {
-		return nil, tooBig(len(data))
+		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	if kind := http.DetectContentType(data); !strings.HasPrefix(kind, "text/plain") && !strings.Contains(kind, "json") ||

@@ -69,6 +69,8 @@ type Limits struct {
 	MaxHeight       int     `yaml:"max_height" doc:"tallest image in pixels"`
 	MaxBatch        int     `yaml:"max_batch" doc:"most images per job"`
 	MaxCFG          float64 `yaml:"max_cfg" doc:"highest CFG scale"`
+	MaxInputMB      int     `yaml:"max_input_mb" doc:"largest input image a user may attach, in MiB"`
+	MaxInputMP      int     `yaml:"max_input_megapixels" doc:"most pixels an input image may have, in millions"`
 }
 
 // Jobs tunes the queue.
@@ -115,6 +117,8 @@ func Default() Config {
 			MaxHeight:       2048,
 			MaxBatch:        4,
 			MaxCFG:          30,
+			MaxInputMB:      20,
+			MaxInputMP:      40,
 		},
 		Jobs: Jobs{Timeout: Duration(15 * time.Minute), MaxRequeues: 1},
 		Log:  Log{Level: "info", Format: "text"},

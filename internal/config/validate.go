@@ -92,6 +92,9 @@ func (c Config) validateLimits(ps *Problems) {
 	intIn(ps, "limits.max_width", c.Limits.MaxWidth, 64, 16384)
 	intIn(ps, "limits.max_height", c.Limits.MaxHeight, 64, 16384)
 	intIn(ps, "limits.max_batch", c.Limits.MaxBatch, 1, 64)
+	// ComfyUI refuses uploads over 100 MB unless started with a larger --max-upload-size.
+	intIn(ps, "limits.max_input_mb", c.Limits.MaxInputMB, 1, 100)
+	intIn(ps, "limits.max_input_megapixels", c.Limits.MaxInputMP, 1, 1000)
 	if c.Limits.MaxCFG <= 0 || c.Limits.MaxCFG > 100 {
 		bad(ps, "limits.max_cfg", strconv.FormatFloat(c.Limits.MaxCFG, 'g', -1, 64), "use a number above 0 and at most 100")
 	}

@@ -1,0 +1,164 @@
+//go:build !race
+
+package app
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+)
+
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for x := range w {
+		img.Set(x, 0, color.NRGBA{R: uint8(x), G: 90, B: 200, A: 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// pngHeader is a PNG that claims w×h pixels and holds none: what a
+// decompression bomb looks like to a reader that trusts the header.
+func pngHeader(w, h int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		body := append([]byte(typ), data...)
+		b.Write(body)
+		_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(body))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	chunk("IHDR", ihdr)
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+// uploadedInput reads back from the fake ComfyUI's input folder the image a
+// job's LoadImage names.
+func (w *world) uploadedInput(name string) []byte {
+	w.t.Helper()
+	c := comfy.New(comfy.Options{BaseURL: w.comfy[0].URL()})
+	data, err := c.View(w.t.Context(), comfy.File{Filename: name, Type: "input"})
+	if err != nil {
+		w.t.Fatalf("ComfyUI's input folder has no %s: %v", name, err)
+	}
+	return data
+}
+
+func countJobs(t *testing.T, st *store.Store) int {
+	t.Helper()
+	n, err := st.CountJobs(t.Context(), store.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// /generate image: uploads the attachment to ComfyUI and binds it to the
+// workflow's LoadImage; a rerun starts from the same image.
+func TestGenerateFromAnImage(t *testing.T) {
+	img2img := readFile(t, workflowTestdata(t, "sd15_img2img.json"))
+	w := newWorld(t)
+	owner := w.guild.Owner()
+	alice := w.generator("alice")
+	w.addWorkflow(owner, "img2img", "sd15_img2img.json", img2img)
+	cat := testPNG(t, 96, 64)
+
+	r := w.slash(alice, "generate", discordtest.StringArg("prompt", "a cat in a hat"), discordtest.StringArg("workflow", "img2img"),
+		discordtest.AttachmentArg("image", "cat.png", cat), discordtest.NumberArg("denoise", 0.55))
+	if !r.Ephemeral || !strings.Contains(text(r), "#1") {
+		t.Fatalf("the job should be queued: %s", text(r))
+	}
+	w.result(w.general, 1)
+	g := w.graphOf(1)
+	name, _ := g.input("LoadImage", "image").(string)
+	if name != "discordsend-job1-image.png" {
+		t.Fatalf("LoadImage.image = %q, want the job's own upload", name)
+	}
+	if got := w.uploadedInput(name); !bytes.Equal(got, cat) {
+		t.Fatalf("ComfyUI got %d bytes, not the %d attached", len(got), len(cat))
+	}
+	if d := g.input("KSampler", "denoise"); d != 0.55 {
+		t.Errorf("KSampler.denoise = %v, want the option's 0.55", d)
+	}
+
+	r = w.slash(alice, "history rerun", discordtest.IntArg("id", 1))
+	if !strings.Contains(text(r), "#2") {
+		t.Fatalf("the rerun should be queued: %s", text(r))
+	}
+	w.result(w.general, 2)
+	name, _ = w.graphOf(2).input("LoadImage", "image").(string)
+	if got := w.uploadedInput(name); !bytes.Equal(got, cat) {
+		t.Fatalf("the rerun ran on %s, %d bytes, not the original image", name, len(got))
+	}
+	w.noViolations()
+}
+
+// A bad input image is refused with a message saying what to do, and
+// nothing is queued.
+func TestBadInputImagesAreRefused(t *testing.T) {
+	img2img := readFile(t, workflowTestdata(t, "sd15_img2img.json"))
+	w := newWorld(t, withDiscord(discordtest.WithAttachmentSizeLimit(64<<20)))
+	owner := w.guild.Owner()
+	alice := w.generator("alice")
+	w.addWorkflow(owner, "img2img", "sd15_img2img.json", img2img)
+	huge := append(testPNG(t, 8, 8), make([]byte, 30<<20)...)
+	tests := []struct {
+		name     string
+		workflow string
+		args     []discordtest.Arg
+		want     []string
+	}{
+		{"a 30 MB file", "img2img", []discordtest.Arg{discordtest.AttachmentArg("image", "big.png", huge)},
+			[]string{"big.png", "30.0 MiB", "at most 20.0 MiB"}},
+		{"a text file named .png", "img2img", []discordtest.Arg{discordtest.AttachmentArg("image", "notes.png", []byte("just some notes, not pixels\n"))},
+			[]string{"notes.png", "not a PNG, JPEG or WEBP image", "text"}},
+		{"a 20000×20000 PNG", "img2img", []discordtest.Arg{discordtest.AttachmentArg("image", "bomb.png", pngHeader(20000, 20000))},
+			[]string{"bomb.png", "20000×20000", "at most 40.0 megapixels"}},
+		{"no image for a workflow that needs one", "img2img", nil,
+			[]string{"img2img", "starts from an image", "image option"}},
+		{"an image for a workflow that takes none", "", []discordtest.Arg{discordtest.AttachmentArg("image", "cat.png", testPNG(t, 8, 8))},
+			[]string{"default", "takes no input image"}},
+	}
+	st := w.openStore()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []discordtest.Arg{discordtest.StringArg("prompt", "x")}
+			if tt.workflow != "" {
+				args = append(args, discordtest.StringArg("workflow", tt.workflow))
+			}
+			args = append(args, tt.args...)
+			r := w.slash(alice, "generate", args...)
+			got := text(r)
+			if !r.Ephemeral {
+				t.Errorf("the refusal is for the user only: %s", got)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(got, s) {
+					t.Errorf("the refusal %q lacks %q", got, s)
+				}
+			}
+			if n := countJobs(t, st); n != 0 {
+				t.Fatalf("%d jobs were queued", n)
+			}
+		})
+	}
+	w.noViolations()
+}
