@@ -203,8 +203,12 @@ func (s *Server) resolvedJSONLocked(args []Arg, g *Guild) obj {
 		case a.file != nil && a.file.att != nil:
 			att := a.file.att
 			u := s.url + ephemeralAttachmentPath(a.file.channel, att)
-			attachments[att.id.String()] = obj{"id": att.id, "filename": att.name, "size": len(att.data), "url": u, "proxy_url": u,
+			ao := obj{"id": att.id, "filename": att.name, "size": len(att.data), "url": u, "proxy_url": u,
 				"content_type": att.contentType, "ephemeral": true, "flags": 0}
+			if att.width > 0 {
+				ao["width"], ao["height"] = att.width, att.height
+			}
+			attachments[att.id.String()] = ao
 		case a.user != nil:
 			key := a.user.ID.String()
 			users[key] = userJSON(a.user)

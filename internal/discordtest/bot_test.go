@@ -3,6 +3,8 @@ package discordtest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +88,8 @@ var commands = []discord.ApplicationCommandCreate{
 		discord.ApplicationCommandOptionAttachment{Name: "file", Description: "The file", Required: true},
 	}},
 	discord.SlashCommandCreate{Name: "admin", Description: "Admin only", DefaultMemberPermissions: omit.NewPtr(discord.PermissionManageGuild)},
+	discord.MessageCommandCreate{Name: "Generate from this image"},
+	discord.UserCommandCreate{Name: "Show Jobs"},
 }
 
 var globalCommands = []discord.ApplicationCommandCreate{
@@ -179,20 +184,31 @@ func (w *world) mux() *handler.Mux {
 		if !ok {
 			return w.report(errors.New("no resolved attachment"))
 		}
-		resp, err := http.Get(a.URL)
+		content, err := fetch(a)
 		if err != nil {
 			return w.report(err)
 		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
+		return w.report(e.CreateMessage(discord.MessageCreate{Content: content, Flags: discord.MessageFlagEphemeral}))
+	})
+	r.MessageCommand("/Generate from this image", func(d discord.MessageCommandInteractionData, e *handler.CommandEvent) error {
+		m := d.TargetMessage()
+		if m.ID != d.TargetID() || len(m.Attachments) != 1 {
+			return w.report(fmt.Errorf("target %d (of %d) has %d attachments", m.ID, d.TargetID(), len(m.Attachments)))
+		}
+		got, err := fetch(m.Attachments[0])
 		if err != nil {
 			return w.report(err)
 		}
-		ct := ""
-		if a.ContentType != nil {
-			ct = *a.ContentType
+		content := fmt.Sprintf("%q by %s: %s", m.Content, m.Author.Username, got)
+		return w.report(e.CreateMessage(discord.MessageCreate{Content: content, Flags: discord.MessageFlagEphemeral}))
+	})
+	r.UserCommand("/Show Jobs", func(d discord.UserCommandInteractionData, e *handler.CommandEvent) error {
+		u := d.TargetUser()
+		member := "not a member"
+		if m, ok := d.Resolved.Members[u.ID]; ok && !m.JoinedAt.IsZero() {
+			member = "a member"
 		}
-		content := fmt.Sprintf("%s %d %s %d %q", a.Filename, a.Size, ct, resp.StatusCode, body)
+		content := fmt.Sprintf("jobs of %s (%s), asked by %s", u.Username, member, e.User().Username)
 		return w.report(e.CreateMessage(discord.MessageCreate{Content: content, Flags: discord.MessageFlagEphemeral}))
 	})
 	r.Command("/noop", func(e *handler.CommandEvent) error {
@@ -206,6 +222,39 @@ func (w *world) mux() *handler.Mux {
 		return w.report(e.CreateMessage(discord.MessageCreate{Content: "admin ok"}))
 	})
 	return r
+}
+
+// fetch downloads an attachment from its URL and describes it, as
+// describe does for the file a test sent.
+func fetch(a discord.Attachment) (string, error) {
+	resp, err := http.Get(a.URL)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	var ct string
+	if a.ContentType != nil {
+		ct = *a.ContentType
+	}
+	size := "-"
+	if a.Width != nil && a.Height != nil {
+		size = fmt.Sprintf("%dx%d", *a.Width, *a.Height)
+	}
+	return fmt.Sprintf("%s %dB %s %s, served %d %s %s", a.Filename, a.Size, ct, size, resp.StatusCode, resp.Header.Get("Content-Type"), digest(body)), nil
+}
+
+// describe is what fetch says of an attachment with these properties.
+func describe(name string, data []byte, contentType, size string) string {
+	return fmt.Sprintf("%s %dB %s %s, served 200 %s %s", name, len(data), contentType, size, contentType, digest(data))
+}
+
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("sha256:%x", sum[:8])
 }
 
 func pngOf(w, h int) []byte {
@@ -385,7 +434,7 @@ func testBotAgainstFake(t *testing.T, gw string) {
 		for _, c := range srv.Commands(w.guild.ID) {
 			names = append(names, c.Name)
 		}
-		if got := strings.Join(names, ","); got != "generate,queue,prompt,buttons,twice,slow,dm,noop,upload,admin" {
+		if got := strings.Join(names, ","); got != "generate,queue,prompt,buttons,twice,slow,dm,noop,upload,admin,Generate from this image,Show Jobs" {
 			t.Fatalf("guild commands = %s", got)
 		}
 	})
@@ -448,6 +497,61 @@ func testBotAgainstFake(t *testing.T, gw string) {
 		}
 		if err := w.nextErr(t); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("message command on a PNG a user posted", func(t *testing.T) {
+		img := pngOf(48, 24)
+		posted, err := srv.PostUserMessage(w.alice, w.general, "look at this", discordtest.File{Name: "cat.png", Data: img})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := posted.Files; posted.Author != "alice" || len(f) != 1 || f[0].ContentType != "image/png" || f[0].Width != 48 || f[0].Height != 24 || f[0].Size != len(img) {
+			t.Fatalf("posted = %+v", posted)
+		}
+		if e, err := srv.WaitFor(waitCtx(t), func(e discordtest.Event) bool { return e.MessageID == posted.ID }); err != nil || e.Kind != discordtest.KindPost || e.User != "alice" || e.Content != "look at this" {
+			t.Fatalf("timeline = %v, %v", e, err)
+		}
+		ia := srv.MessageCommand(waitCtx(t), w.bob, "Generate from this image", posted)
+		resp, err := ia.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.nextErr(t); err != nil {
+			t.Fatal(err)
+		}
+		want := `"look at this" by alice: ` + describe("cat.png", img, "image/png", "48x24")
+		if !resp.Ephemeral || resp.Message.VisibleTo != "bob" || resp.Message.Content != want {
+			t.Fatalf("reply = %+v\nwant content %s", resp.Message, want)
+		}
+		reply, err := w.client.Rest.GetInteractionResponse(srv.AppID(), ia.Token())
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := reply.InteractionMetadata
+		if reply.Type != discord.MessageTypeContextMenuCommand || md == nil || md.TargetMessageID == nil || *md.TargetMessageID != posted.ID || md.User.ID != w.bob.ID {
+			t.Fatalf("reply type %d, metadata %+v", reply.Type, md)
+		}
+	})
+
+	t.Run("user command", func(t *testing.T) {
+		ia := srv.UserCommand(waitCtx(t), w.bob, w.general, "Show Jobs", w.alice)
+		resp, err := ia.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.nextErr(t); err != nil {
+			t.Fatal(err)
+		}
+		if want := "jobs of alice (a member), asked by bob"; resp.Message.Content != want {
+			t.Fatalf("reply %q, want %q", resp.Message.Content, want)
+		}
+		reply, err := w.client.Rest.GetInteractionResponse(srv.AppID(), ia.Token())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md := reply.InteractionMetadata; md == nil || md.TargetUser == nil || md.TargetUser.ID != w.alice.ID || md.TargetMessageID != nil {
+			t.Fatalf("metadata %+v", md)
 		}
 	})
 
@@ -698,28 +802,198 @@ func TestUnknownCommandIsATestError(t *testing.T) {
 }
 
 // A file attached to a command option arrives as Discord sends it: its id
-// in the options, the attachment in resolved.attachments, the bytes at its
-// CDN URL. A file over the upload limit cannot be attached at all.
+// in the options, the attachment in resolved.attachments (with the size of
+// an image), the bytes at its CDN URL. A file over the upload limit cannot
+// be attached at all.
 func TestAttachmentOption(t *testing.T) {
-	w := newWorld(t, "discordtest", gateway.CompressionZstdStream, discordtest.WithRecordedViolations(), discordtest.WithAttachmentSizeLimit(64))
-	ia := w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", "flow.json", []byte(`{"3": {}}`)))
-	if err := w.nextErr(t); err != nil {
-		t.Fatal(err)
+	w := newWorld(t, "discordtest", gateway.CompressionZstdStream, discordtest.WithRecordedViolations(), discordtest.WithAttachmentSizeLimit(1<<10))
+	img := pngOf(20, 10)
+	for _, tc := range []struct {
+		name, contentType, size string
+		data                    []byte
+	}{
+		{"flow.json", "application/json", "-", []byte(`{"3": {}}`)},
+		{"cat.png", "image/png", "20x10", img},
+	} {
+		ia := w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", tc.name, tc.data))
+		if err := w.nextErr(t); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := ia.Wait(waitCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := describe(tc.name, tc.data, tc.contentType, tc.size); resp.Message == nil || resp.Message.Content != want {
+			t.Fatalf("the handler saw %+v, want %q", resp.Message, want)
+		}
 	}
-	resp, err := ia.Wait(waitCtx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := `flow.json 9 application/json 200 "{\"3\": {}}"`; resp.Message == nil || resp.Message.Content != want {
-		t.Fatalf("the handler saw %+v, want %q", resp.Message, want)
-	}
-	_, err = w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", "big.json", make([]byte, 65))).Wait(waitCtx(t))
+	_, err := w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.AttachmentArg("file", "big.json", make([]byte, 1<<10+1))).Wait(waitCtx(t))
 	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), "over the upload limit") {
 		t.Fatalf("an oversize file = %v", err)
 	}
 	_, err = w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "upload", discordtest.StringArg("file", "x")).Wait(waitCtx(t))
 	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), "has type 11") {
 		t.Fatalf("a string for an attachment option = %v", err)
+	}
+}
+
+// Context menu commands are registered and refused by Discord's rules:
+// mixed case and spaces in names, no description, no options, 15 of each
+// type. A refused overwrite changes nothing.
+func TestContextMenuRegistration(t *testing.T) {
+	w := newWorld(t, "discordtest", gateway.CompressionZstdStream, discordtest.WithRecordedViolations())
+	registered := w.srv.Commands(w.guild.ID)
+	kinds := map[string]int{}
+	for _, c := range registered {
+		kinds[c.Name] = c.Type
+		if c.Type != 1 && (c.Description != "" || len(c.Options) > 0) {
+			t.Errorf("%q came back with a description or options: %+v", c.Name, c)
+		}
+	}
+	if kinds["Generate from this image"] != 3 || kinds["Show Jobs"] != 2 || kinds["generate"] != 1 {
+		t.Fatalf("registered kinds = %v", kinds)
+	}
+	many := func(n int) string {
+		var cs []string
+		for i := range n {
+			cs = append(cs, fmt.Sprintf(`{"type":3,"name":"Action %d"}`, i))
+		}
+		return "[" + strings.Join(cs, ",") + "]"
+	}
+	tests := []struct {
+		name, body string
+		code       rest.JSONErrorCode
+		want       string // in the error's "errors" or message
+	}{
+		{"description set", `[{"type":3,"name":"Generate from this image","description":"Make art"}]`, 50035, "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION_INVALID"},
+		{"options set", `[{"type":3,"name":"Generate from this image","options":[{"type":3,"name":"prompt","description":"What"}]}]`, 50035, "APPLICATION_COMMAND_CONTEXT_MENU_OPTIONS_INVALID"},
+		{"description on a user command", `[{"type":2,"name":"Show Jobs","description":"x"}]`, 50035, `"0":{"description"`},
+		{"name over 32", `[{"type":3,"name":"` + strings.Repeat("n", 33) + `"}]`, 50035, `"0":{"name"`},
+		{"16 message commands", many(16), 30032, "Maximum number of application commands reached (15)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := len(w.srv.Violations())
+			endpoint := rest.SetGuildCommands.Compile(nil, w.srv.AppID(), w.guild.ID)
+			err := w.client.Rest.Do(endpoint, json.RawMessage(tc.body), nil)
+			var rerr *rest.Error
+			if !errors.As(err, &rerr) || rerr.Response.StatusCode != http.StatusBadRequest || rerr.Code != tc.code ||
+				!strings.Contains(string(rerr.Errors)+rerr.Message, tc.want) {
+				t.Fatalf("err = %v, want %d with %s", err, tc.code, tc.want)
+			}
+			if v := w.srv.Violations(); len(v) != n+1 {
+				t.Errorf("violations = %q, want one more", v[n:])
+			}
+			if after := w.srv.Commands(w.guild.ID); len(after) != len(registered) {
+				t.Errorf("a refused overwrite left %d commands, want the %d before", len(after), len(registered))
+			}
+		})
+	}
+	if _, err := w.client.Rest.SetGuildCommands(w.srv.AppID(), w.guild.ID, append(slices.Clone(commands), discord.UserCommandCreate{Name: "Generate from this image"})); err != nil {
+		t.Errorf("a user and a message command may share a name: %v", err)
+	}
+	if err := w.client.Rest.Do(rest.SetGuildCommands.Compile(nil, w.srv.AppID(), w.guild.ID), json.RawMessage(many(15)), nil); err != nil {
+		t.Errorf("15 message commands: %v", err)
+	}
+}
+
+// A message command reaches the bot only as a user could send it.
+func TestMessageCommandRefusals(t *testing.T) {
+	w := newWorld(t, "discordtest", gateway.CompressionZstdStream, discordtest.WithRecordedViolations())
+	posted, err := w.srv.PostUserMessage(w.alice, w.general, "", discordtest.File{Name: "cat.png", Data: pngOf(4, 4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hiddenReply := w.srv.SlashCommand(waitCtx(t), w.bob, w.general, "queue view", discordtest.UserArg("user", w.alice))
+	if err := w.nextErr(t); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hiddenReply.Wait(waitCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		target discordtest.Message
+		cmd    string
+		want   string
+	}{
+		{"unknown name", posted, "Upscale", `unknown message command "Upscale" (registered: "Generate from this image")`},
+		{"a slash command's name", posted, "generate", `unknown message command "generate"`},
+		{"a user command's name", posted, "Show Jobs", `unknown message command "Show Jobs"`},
+		{"someone else's ephemeral reply", *resp.Message, "Generate from this image", "cannot see message"},
+		{"no such message", discordtest.Message{ID: 42}, "Generate from this image", "unknown message 42"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := len(w.srv.Violations())
+			_, err := w.srv.MessageCommand(waitCtx(t), w.alice, tc.cmd, tc.target).Wait(waitCtx(t))
+			if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if v := w.srv.Violations(); len(v) != n+1 {
+				t.Fatalf("violations = %q", v[n:])
+			}
+		})
+	}
+	_, err = w.srv.SlashCommand(waitCtx(t), w.alice, w.general, "Generate from this image").Wait(waitCtx(t))
+	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), "unknown command /Generate") {
+		t.Fatalf("a message command typed as a slash command = %v", err)
+	}
+	_, err = w.srv.UserCommand(waitCtx(t), w.alice, w.general, "Generate from this image", w.bob).Wait(waitCtx(t))
+	if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), `unknown user command "Generate from this image" (registered: "Show Jobs")`) {
+		t.Fatalf("a message command as a user command = %v", err)
+	}
+}
+
+// Users post only what Discord's client lets them post.
+func TestPostUserMessageRefusals(t *testing.T) {
+	srv := discordtest.New(t, discordtest.WithAttachmentSizeLimit(100))
+	g := srv.AddGuild("Studio")
+	general := g.AddChannel("general", false)
+	alice, carol, dave := srv.AddUser("alice"), srv.AddUser("carol"), srv.AddUser("dave")
+	g.AddMember(alice)
+	g.AddMember(carol)
+	png := []discordtest.File{{Name: "a.png", Data: pngOf(2, 2)}}
+	view, send := discordtest.PermViewChannel, discordtest.PermSendMessages
+	tests := []struct {
+		name     string
+		everyone discordtest.Permissions
+		user     *discordtest.User
+		ch       *discordtest.Channel
+		content  string
+		files    []discordtest.File
+		want     string
+	}{
+		{"someone else's DM", discordtest.PermEveryoneDefault, carol, srv.DM(alice), "hi", nil, "carol cannot see dm:alice"},
+		{"not in the guild", discordtest.PermEveryoneDefault, dave, general, "hi", nil, "dave cannot see #general"},
+		{"without Send Messages", view, alice, general, "hi", nil, "lacks Send Messages"},
+		{"without Attach Files", view | send, alice, general, "", png, "lacks Attach Files"},
+		{"empty", discordtest.PermEveryoneDefault, alice, general, "", nil, "an empty message"},
+		{"too long", discordtest.PermEveryoneDefault, alice, general, strings.Repeat("x", 2001), nil, "over 2000"},
+		{"over the upload limit", discordtest.PermEveryoneDefault, alice, general, "", []discordtest.File{{Name: "big.bin", Data: make([]byte, 101)}}, "over the upload limit of 100"},
+		{"11 files", discordtest.PermEveryoneDefault, alice, general, "", slices.Repeat(png, 11), "11 files, over 10"},
+		{"a file without a name", discordtest.PermEveryoneDefault, alice, general, "", []discordtest.File{{Data: []byte("a")}}, "without a name"},
+		{"the bot", discordtest.PermEveryoneDefault, srv.BotUser(), general, "hi", nil, "is a bot"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g.Everyone().SetPermissions(tc.everyone)
+			_, err := srv.PostUserMessage(tc.user, tc.ch, tc.content, tc.files...)
+			if !errors.Is(err, discordtest.ErrInvalidInteraction) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if n := len(srv.Messages(general.ID)) + len(srv.Messages(srv.DM(alice).ID)); n != 0 {
+		t.Errorf("refused posts left %d messages", n)
+	}
+	g.Everyone().SetPermissions(view | send)
+	if _, err := srv.PostUserMessage(alice, general, "words need no Attach Files"); err != nil {
+		t.Error(err)
+	}
+	if _, err := srv.PostUserMessage(alice, srv.DM(alice), "", png...); err != nil {
+		t.Errorf("a DM with the bot needs no guild permission: %v", err)
 	}
 }
 
@@ -858,5 +1132,83 @@ func TestBadTokenIsRefusedWith4004(t *testing.T) {
 				t.Fatalf("stats = %+v", st)
 			}
 		})
+	}
+}
+
+// A user's post reaches bots with the message intents as MESSAGE_CREATE;
+// outside DMs, only with Message Content does it carry the content and the
+// files.
+func TestPostsReachBotsWithTheMessageIntents(t *testing.T) {
+	srv := discordtest.New(t)
+	g := srv.AddGuild("Studio")
+	general := g.AddChannel("general", false)
+	alice := srv.AddUser("alice")
+	g.AddMember(alice)
+	type seen struct {
+		t gateway.EventType
+		d gateway.EventData
+	}
+	connect := func(intents gateway.Intents) <-chan seen {
+		ch := make(chan seen, 10)
+		gwc := discordtest.NewGatewayClient(srv.GatewayURL(), srv.Token(), func(_ gateway.Gateway, et gateway.EventType, _ int, d gateway.EventData) {
+			if et == gateway.EventTypeMessageCreate || et == gateway.EventTypeChannelCreate {
+				ch <- seen{et, d}
+			}
+		}, discordtest.GatewayClientOptions{Intents: intents})
+		if err := gwc.Open(waitCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { gwc.Close(context.Background()) })
+		return ch
+	}
+	msgs := gateway.IntentGuilds | gateway.IntentGuildMessages | gateway.IntentDirectMessages
+	none, noContent, content := connect(gateway.IntentGuilds), connect(msgs), connect(msgs|gateway.IntentMessageContent)
+
+	img := pngOf(8, 8)
+	inGuild, err := srv.PostUserMessage(alice, general, "look", discordtest.File{Name: "cat.png", Data: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDM, err := srv.PostUserMessage(alice, srv.DM(alice), "psst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.AddChannel("after", false) // every bot sees this after the posts
+
+	next := func(ch <-chan seen) seen {
+		t.Helper()
+		select {
+		case s := <-ch:
+			return s
+		case <-waitCtx(t).Done():
+			t.Fatal("no event")
+			return seen{}
+		}
+	}
+	message := func(ch <-chan seen) discord.Message {
+		t.Helper()
+		s := next(ch)
+		mc, ok := s.d.(gateway.EventMessageCreate)
+		if !ok {
+			t.Fatalf("got %s, want MESSAGE_CREATE", s.t)
+		}
+		return mc.Message
+	}
+	if s := next(none); s.t != gateway.EventTypeChannelCreate {
+		t.Errorf("a bot without message intents got %s", s.t)
+	}
+	m := message(noContent)
+	if m.ID != inGuild.ID || m.Author.ID != alice.ID || m.GuildID == nil || *m.GuildID != g.ID || m.Member == nil || m.Content != "" || len(m.Attachments) != 0 {
+		t.Errorf("without Message Content, the guild post = %+v", m)
+	}
+	if m := message(noContent); m.ID != inDM.ID || m.Content != "psst" || m.GuildID != nil {
+		t.Errorf("without Message Content, the DM = %+v", m)
+	}
+	m = message(content)
+	if m.ID != inGuild.ID || m.Content != "look" || len(m.Attachments) != 1 || m.Attachments[0].Filename != "cat.png" || m.Attachments[0].Size != len(img) {
+		t.Errorf("with Message Content, the guild post = %+v", m)
+	}
+	if m := message(content); m.ID != inDM.ID || m.Content != "psst" {
+		t.Errorf("with Message Content, the DM = %+v", m)
 	}
 }

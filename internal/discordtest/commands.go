@@ -34,10 +34,13 @@ const (
 	maxCommandName        = 32
 	maxCommandDescription = 100
 	maxCommandOptions     = 25
-	maxChatInputCommands  = 100
-	maxContextCommands    = 15
 	maxCommandChars       = 8000
 	maxOptionLength       = 6000
+
+	// Per type and scope, as "Registering a Command" in Discord's docs has
+	// them now; older copies of the docs say 5 for each context menu.
+	maxChatInputCommands = 100
+	maxContextCommands   = 15
 )
 
 // Compiled on first use: its Unicode classes take a megabyte, and this
@@ -91,6 +94,15 @@ func (c *command) kind() int {
 		return cmdChatInput
 	}
 	return *c.def.Type
+}
+
+// label names the command in messages as a user finds it: /generate, or
+// "Generate from this image" in a context menu.
+func (c *command) label() string {
+	if c.kind() == cmdChatInput {
+		return "/" + c.def.Name
+	}
+	return strconv.Quote(c.def.Name)
 }
 
 func (c *command) hasSubcommands() bool {
@@ -156,19 +168,20 @@ func decodeCommands(raw []byte) ([]commandJSON, *apiError) {
 	}
 	fe := formErrors{}
 	checkCommands(fe, cmds)
-	return cmds, fe.err()
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	return cmds, checkCommandCounts(cmds)
 }
 
 func checkCommands(fe formErrors, cmds []commandJSON) {
 	seen := map[string]bool{}
-	counts := map[int]int{}
 	for i, c := range cmds {
 		p := strconv.Itoa(i)
 		kind := cmdChatInput
 		if c.Type != nil {
 			kind = *c.Type
 		}
-		counts[kind]++
 		key := strconv.Itoa(kind) + ":" + c.Name
 		if seen[key] {
 			fe.add(join(p, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", fmt.Sprintf("Application command names must be unique (%s)", c.Name))
@@ -180,12 +193,14 @@ func checkCommands(fe formErrors, cmds []commandJSON) {
 			checkRange(fe, join(p, "description"), c.Description, 1, maxCommandDescription)
 			checkOptions(fe, join(p, "options"), c.Options, 0)
 		case cmdUser, cmdMessage:
+			// Mixed case and spaces are allowed here; "description" may only
+			// be absent or empty, as Discord echoes it.
 			checkRange(fe, join(p, "name"), c.Name, 1, maxCommandName)
 			if c.Description != "" {
-				fe.add(join(p, "description"), "APPLICATION_COMMAND_INVALID_DESCRIPTION", "Context menu commands cannot have a description")
+				fe.add(join(p, "description"), "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION_INVALID", "Context menu commands cannot have description")
 			}
 			if len(c.Options) > 0 {
-				fe.add(join(p, "options"), "APPLICATION_COMMAND_OPTIONS_INVALID", "Context menu commands cannot have options")
+				fe.add(join(p, "options"), "APPLICATION_COMMAND_CONTEXT_MENU_OPTIONS_INVALID", "Context menu commands cannot have options")
 			}
 		default:
 			fe.add(join(p, "type"), "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3).")
@@ -199,9 +214,21 @@ func checkCommands(fe formErrors, cmds []commandJSON) {
 			fe.add(p, "APPLICATION_COMMAND_TOO_LARGE", fmt.Sprintf("Command exceeds maximum size (%d)", maxCommandChars))
 		}
 	}
-	if counts[cmdChatInput] > maxChatInputCommands || counts[cmdUser] > maxContextCommands || counts[cmdMessage] > maxContextCommands {
-		fe.add("", "BASE_TYPE_MAX_LENGTH", "Too many application commands")
+}
+
+// checkCommandCounts applies the per-type limits, which Discord answers
+// with 30032 rather than a form error.
+func checkCommandCounts(cmds []commandJSON) *apiError {
+	counts := map[int]int{}
+	for _, c := range cmds {
+		counts[(&command{def: c}).kind()]++
 	}
+	for _, l := range []struct{ kind, limit int }{{cmdChatInput, maxChatInputCommands}, {cmdUser, maxContextCommands}, {cmdMessage, maxContextCommands}} {
+		if counts[l.kind] > l.limit {
+			return errMaxCommands(l.limit)
+		}
+	}
+	return nil
 }
 
 func checkName(fe formErrors, path, name string) {
@@ -385,18 +412,18 @@ func (c *command) integrationTypes() []int {
 	return []int{0}
 }
 
-// findCommandLocked looks a chat-input command up by name where the user
+// findCommandLocked looks a command of a type up by name where the user
 // invokes it: the guild's commands first, then global ones.
-func (s *Server) findCommandLocked(name string, g *Guild) *command {
+func (s *Server) findCommandLocked(kind int, name string, g *Guild) *command {
 	if g != nil {
 		for _, c := range s.commands[g.ID] {
-			if c.kind() == cmdChatInput && c.def.Name == name {
+			if c.kind() == kind && c.def.Name == name {
 				return c
 			}
 		}
 	}
 	for _, c := range s.commands[0] {
-		if c.kind() == cmdChatInput && c.def.Name == name {
+		if c.kind() == kind && c.def.Name == name {
 			return c
 		}
 	}

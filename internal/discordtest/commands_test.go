@@ -14,6 +14,13 @@ func TestCheckCommands(t *testing.T) {
 	cmd := func(name string, opts ...string) string {
 		return fmt.Sprintf(`{"name":%q,"description":"d","options":[%s]}`, name, strings.Join(opts, ","))
 	}
+	repeat := func(n int, format string) string {
+		var cs []string
+		for i := range n {
+			cs = append(cs, fmt.Sprintf(format, i))
+		}
+		return strings.Join(cs, ",")
+	}
 	choices := func(n int) string {
 		var cs []string
 		for i := range n {
@@ -44,7 +51,14 @@ func TestCheckCommands(t *testing.T) {
 		{"autocomplete with choices", `[` + cmd("x", opt(3, "o", `,"autocomplete":true`+choices(2))) + `]`, "0.options.0.autocomplete"},
 		{"choices on a boolean", `[` + cmd("x", opt(5, "o", choices(1))) + `]`, "0.options.0.choices"},
 		{"duplicate command names", `[` + cmd("x") + `,` + cmd("x") + `]`, "1.name: Application command names must be unique"},
-		{"description on a user command", `[{"type":2,"name":"X","description":"no"}]`, "0.description"},
+		{"description on a user command", `[{"type":2,"name":"X","description":"no"}]`, "0.description: Context menu commands cannot have description"},
+		{"empty description on a message command", `[{"type":3,"name":"Generate from this image","description":""}]`, ""},
+		{"options on a message command", `[{"type":3,"name":"X","options":[` + opt(3, "o", "") + `]}]`, "0.options: Context menu commands cannot have options"},
+		{"message command name over 32", `[{"type":3,"name":"` + strings.Repeat("x", 33) + `"}]`, "0.name: Must be between 1 and 32"},
+		{"full house", `[` + repeat(100, `{"name":"c%d","description":"d"}`) + `,` + repeat(15, `{"type":2,"name":"U %d"}`) + `,` + repeat(15, `{"type":3,"name":"M %d"}`) + `]`, ""},
+		{"101 slash commands", `[` + repeat(101, `{"name":"c%d","description":"d"}`) + `]`, "Maximum number of application commands reached (100)"},
+		{"16 user commands", `[` + repeat(16, `{"type":2,"name":"U %d"}`) + `]`, "Maximum number of application commands reached (15)"},
+		{"16 message commands", `[` + repeat(16, `{"type":3,"name":"M %d"}`) + `]`, "Maximum number of application commands reached (15)"},
 		{"bad default_member_permissions", `[{"name":"x","description":"d","default_member_permissions":"admin"}]`, "0.default_member_permissions"},
 	}
 	for _, tc := range tests {
@@ -52,7 +66,7 @@ func TestCheckCommands(t *testing.T) {
 			_, aerr := decodeCommands([]byte(tc.json))
 			var got string
 			if aerr != nil {
-				got = strings.Join(aerr.errors.lines(""), "\n")
+				got = strings.Join(append(aerr.errors.lines(""), aerr.message), "\n")
 			}
 			if (tc.want == "") != (aerr == nil) || !strings.Contains(got, tc.want) {
 				t.Fatalf("errors %q, want %q", got, tc.want)

@@ -8,8 +8,10 @@
 //
 // Tests set up guilds, channels, roles, members and users, then act as those
 // users would: [Server.SlashCommand], [Server.Autocomplete],
-// [Server.ClickButton] and [Server.SubmitModal] dispatch INTERACTION_CREATE
-// over the gateway and return an [Interaction] to wait on. What users would
+// [Server.MessageCommand], [Server.UserCommand], [Server.ClickButton] and
+// [Server.SubmitModal] dispatch INTERACTION_CREATE over the gateway and
+// return an [Interaction] to wait on; [Server.PostUserMessage] posts a
+// message, files and all, for a message command to target. What users would
 // see is recorded on a timeline ([Server.Events], [Server.WaitFor]) and in a
 // message store ([Server.Message]).
 //

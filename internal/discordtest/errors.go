@@ -12,7 +12,7 @@ var (
 	ErrNoResponse = errors.New("discordtest: the application did not respond")
 	// ErrInvalidInteraction: the test asked for something Discord's client
 	// would not let a user do (unknown command, missing option, hidden
-	// button…).
+	// button, a post without permission…).
 	ErrInvalidInteraction = errors.New("discordtest: invalid interaction")
 )
 
@@ -170,4 +170,8 @@ func errTooManyAttachments() *apiError {
 
 func errTooLarge() *apiError {
 	return &apiError{status: 413, code: 40005, message: "Request entity too large", violation: true}
+}
+
+func errMaxCommands(limit int) *apiError {
+	return &apiError{status: 400, code: 30032, message: fmt.Sprintf("Maximum number of application commands reached (%d)", limit), violation: true}
 }

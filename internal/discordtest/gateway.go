@@ -358,18 +358,35 @@ func (gw *gatewayHub) expireLocked() {
 // that are disconnected keep it for replay on RESUME. intent 0 means the
 // event needs no intent.
 func (gw *gatewayHub) dispatch(guildID *snowflake.ID, intent int, t string, d any) {
-	data, err := json.Marshal(d)
-	if err != nil {
-		gw.srv.violation("fake bug: marshal %s: %v", t, err)
-		return
+	gw.dispatchVariants(guildID, t, []any{d}, func(intents int) int {
+		if intent != 0 && intents&intent == 0 {
+			return -1
+		}
+		return 0
+	})
+}
+
+// dispatchVariants is dispatch for an event whose payload depends on the
+// session's intents (MESSAGE_CREATE without Message Content): pick returns
+// the index of the session's payload, or -1 to leave the session out.
+func (gw *gatewayHub) dispatchVariants(guildID *snowflake.ID, t string, payloads []any, pick func(intents int) int) {
+	raw := make([]json.RawMessage, len(payloads))
+	for i, d := range payloads {
+		data, err := json.Marshal(d)
+		if err != nil {
+			gw.srv.violation("fake bug: marshal %s: %v", t, err)
+			return
+		}
+		raw[i] = data
 	}
 	gw.mu.Lock()
 	defer gw.mu.Unlock()
 	for _, s := range gw.sessions {
-		if (intent != 0 && s.intents&intent == 0) || !s.handles(guildID) {
+		i := pick(s.intents)
+		if i < 0 || !s.handles(guildID) {
 			continue
 		}
-		e := s.append(t, data, true)
+		e := s.append(t, raw[i], true)
 		if s.conn != nil {
 			_ = s.conn.dispatch(e)
 		}

@@ -13,6 +13,7 @@ const (
 	intentGuildMembers   = 1 << 1
 	intentGuildMessages  = 1 << 9
 	intentDirectMessages = 1 << 12
+	intentMessageContent = 1 << 15
 )
 
 // Guild is a server the bot is in. Its methods are safe for concurrent use

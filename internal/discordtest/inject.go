@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/disgoorg/snowflake/v2"
 )
 
 // SlashCommand makes u run a slash command in ch, as Discord's client would
@@ -45,6 +47,80 @@ func (s *Server) Autocomplete(ctx context.Context, u *User, ch *Channel, path st
 		payload["data"] = data
 		return nil
 	})
+}
+
+// MessageCommand makes u pick the message command name (Apps, in the
+// message's context menu) on target, in target's channel; take target
+// from PostUserMessage, Message or an Event. The interaction's data has
+// type 3, target_id and the whole message in resolved.messages (content
+// and attachments included, whatever the bot's intents), as Discord sends
+// it. An unknown name, a command of another type or a message u cannot see
+// fails like SlashCommand.
+func (s *Server) MessageCommand(ctx context.Context, u *User, name string, target Message) *Interaction {
+	s.mu.Lock()
+	stored := s.messages[target.ID]
+	s.mu.Unlock()
+	if stored == nil {
+		return s.invalid(fmt.Errorf("%w: unknown message %d", ErrInvalidInteraction, target.ID))
+	}
+	return s.inject(ctx, iaCommand, u, stored.channel, func(ia *Interaction, payload obj) error {
+		if !s.visibleLocked(u, stored) {
+			return fmt.Errorf("%w: %s cannot see message %d (deleted or someone else's)", ErrInvalidInteraction, u.Name, stored.id)
+		}
+		data, err := s.contextDataLocked(ia, cmdMessage, name, stored.id)
+		if err != nil {
+			return err
+		}
+		data["resolved"] = obj{"messages": obj{stored.id.String(): s.messageJSONLocked(stored)}}
+		ia.targetMessage = stored
+		payload["data"] = data
+		return nil
+	})
+}
+
+// UserCommand makes u pick the user command name (Apps, in target's
+// context menu) in ch. The interaction's data has type 2, target_id and
+// the user, with their member in guilds, in resolved, as Discord sends it.
+// As on Discord, u needs Send Messages in ch.
+func (s *Server) UserCommand(ctx context.Context, u *User, ch *Channel, name string, target *User) *Interaction {
+	return s.inject(ctx, iaCommand, u, ch, func(ia *Interaction, payload obj) error {
+		if target == nil || s.users[target.ID] != target {
+			return fmt.Errorf("%w: unknown target user", ErrInvalidInteraction)
+		}
+		if ia.guild != nil && !s.channelPermissionsLocked(u, ch).Has(PermSendMessages) {
+			return fmt.Errorf("%w: %s lacks Send Messages in %s, which user commands need", ErrInvalidInteraction, u.Name, ch.Label())
+		}
+		data, err := s.contextDataLocked(ia, cmdUser, name, target.ID)
+		if err != nil {
+			return err
+		}
+		data["resolved"] = s.resolvedJSONLocked([]Arg{UserArg("", target)}, ia.guild)
+		ia.targetUser = target
+		payload["data"] = data
+		return nil
+	})
+}
+
+// contextDataLocked resolves a context menu command of a type by name and
+// builds its interaction data without "resolved".
+func (s *Server) contextDataLocked(ia *Interaction, kind int, name string, target snowflake.ID) (obj, error) {
+	c := s.findCommandLocked(kind, name, ia.guild)
+	if c == nil {
+		what := "user"
+		if kind == cmdMessage {
+			what = "message"
+		}
+		return nil, fmt.Errorf("%w: unknown %s command %q (registered: %s)", ErrInvalidInteraction, what, name, s.commandNamesLocked(kind, ia.guild))
+	}
+	if err := s.commandUsableLocked(c, ia); err != nil {
+		return nil, err
+	}
+	ia.command, ia.commandType = c.def.Name, kind
+	data := obj{"id": c.id, "name": c.def.Name, "type": kind, "target_id": target}
+	if c.guildID != 0 {
+		data["guild_id"] = c.guildID
+	}
+	return data, nil
 }
 
 // ClickButton makes u click the button with customID on message m (take m
@@ -138,14 +214,14 @@ func (s *Server) commandDataLocked(ia *Interaction, path string, args []Arg, foc
 	if len(segs) == 0 {
 		return nil, fmt.Errorf("%w: empty command path", ErrInvalidInteraction)
 	}
-	c := s.findCommandLocked(segs[0], ia.guild)
+	c := s.findCommandLocked(cmdChatInput, segs[0], ia.guild)
 	if c == nil {
-		return nil, fmt.Errorf("%w: unknown command /%s (registered: %s)", ErrInvalidInteraction, segs[0], s.commandNamesLocked(ia.guild))
+		return nil, fmt.Errorf("%w: unknown command /%s (registered: %s)", ErrInvalidInteraction, segs[0], s.commandNamesLocked(cmdChatInput, ia.guild))
 	}
 	if err := s.commandUsableLocked(c, ia); err != nil {
 		return nil, err
 	}
-	ia.command = c.def.Name
+	ia.command, ia.commandType = c.def.Name, cmdChatInput
 	leaf, wrap, err := resolvePath(c, segs)
 	if err != nil {
 		return nil, err
@@ -178,13 +254,13 @@ func (s *Server) commandUsableLocked(c *command, ia *Interaction) error {
 		ctxType = contextBotDM
 	}
 	if !slices.Contains(c.contexts(), ctxType) {
-		return fmt.Errorf("%w: /%s is not available in %s", ErrInvalidInteraction, c.def.Name, ia.channel.Label())
+		return fmt.Errorf("%w: %s is not available in %s", ErrInvalidInteraction, c.label(), ia.channel.Label())
 	}
 	if ia.guild == nil {
 		return nil
 	}
 	if c.def.NSFW && !ia.channel.NSFW {
-		return fmt.Errorf("%w: /%s is age-restricted and %s is not", ErrInvalidInteraction, c.def.Name, ia.channel.Label())
+		return fmt.Errorf("%w: %s is age-restricted and %s is not", ErrInvalidInteraction, c.label(), ia.channel.Label())
 	}
 	if c.def.DefaultMemberPermissions == nil || s.opts.IgnoreCommandPermissions {
 		return nil
@@ -192,19 +268,28 @@ func (s *Server) commandUsableLocked(c *command, ia *Interaction) error {
 	need, _ := strconv.ParseUint(*c.def.DefaultMemberPermissions, 10, 64)
 	have := ia.guild.permissionsLocked(ia.user.ID)
 	if (need == 0 && !have.Has(PermAdministrator)) || !have.Has(Permissions(need)) {
-		return fmt.Errorf("%w: %s lacks default_member_permissions %d for /%s", ErrInvalidInteraction, ia.user.Name, need, c.def.Name)
+		return fmt.Errorf("%w: %s lacks default_member_permissions %d for %s", ErrInvalidInteraction, ia.user.Name, need, c.label())
 	}
 	return nil
 }
 
-func (s *Server) commandNamesLocked(g *Guild) string {
+// commandNamesLocked lists the commands of a type the user could pick from,
+// for error messages: /generate for slash commands, "Name" for the rest.
+func (s *Server) commandNamesLocked(kind int, g *Guild) string {
 	var names []string
-	for _, c := range s.commands[0] {
-		names = append(names, "/"+c.def.Name)
-	}
+	scopes := [][]*command{s.commands[0]}
 	if g != nil {
-		for _, c := range s.commands[g.ID] {
-			names = append(names, "/"+c.def.Name)
+		scopes = append(scopes, s.commands[g.ID])
+	}
+	for _, cmds := range scopes {
+		for _, c := range cmds {
+			switch {
+			case c.kind() != kind:
+			case kind == cmdChatInput:
+				names = append(names, "/"+c.def.Name)
+			default:
+				names = append(names, strconv.Quote(c.def.Name))
+			}
 		}
 	}
 	if len(names) == 0 {

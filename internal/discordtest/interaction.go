@@ -62,8 +62,13 @@ type Interaction struct {
 	channel *Channel
 	guild   *Guild
 	created time.Time
-	command string // command name, for metadata
-	limit   int
+	// command and commandType name the invoked application command, for
+	// metadata; a context menu's target is targetUser or targetMessage.
+	command       string
+	commandType   int
+	targetUser    *User
+	targetMessage *message
+	limit         int
 	// source is the message a component was clicked on (or the modal was
 	// opened from); trigger is the interaction that opened a modal.
 	source  *message
@@ -188,7 +193,13 @@ func (ia *Interaction) metadataJSON(m *message) obj {
 	switch ia.kind {
 	case iaCommand:
 		o["name"] = ia.command
-		o["command_type"] = cmdChatInput
+		o["command_type"] = ia.commandType
+		if ia.targetUser != nil {
+			o["target_user"] = userJSON(ia.targetUser)
+		}
+		if ia.targetMessage != nil {
+			o["target_message_id"] = ia.targetMessage.id
+		}
 	case iaComponent:
 		o["interacted_message_id"] = ia.source.id
 	case iaModalSubmit:

@@ -24,8 +24,9 @@ const (
 
 // Message types.
 const (
-	msgTypeDefault   = 0
-	msgTypeChatInput = 20
+	msgTypeDefault     = 0
+	msgTypeChatInput   = 20
+	msgTypeContextMenu = 23
 )
 
 // message is a stored message; guarded by Server.mu.

@@ -129,8 +129,12 @@ func (s *Server) answerLocked(ia *Interaction, cb callbackJSON, files []upload) 
 // replyLocked stores m as the interaction's original response.
 func (s *Server) replyLocked(ia *Interaction, m *message, ephemeral bool) {
 	m.ia = ia
-	if ia.kind == iaCommand {
+	switch {
+	case ia.kind != iaCommand:
+	case ia.commandType == cmdChatInput:
 		m.kind = msgTypeChatInput
+	default:
+		m.kind = msgTypeContextMenu
 	}
 	if ephemeral {
 		m.flags |= flagEphemeral

@@ -18,6 +18,7 @@ const (
 	KindReply        EventKind = "reply"        // initial interaction response (Deferred: "is thinking…")
 	KindFollowup     EventKind = "followup"     // followup message
 	KindMessage      EventKind = "message"      // channel or DM message posted with the bot token
+	KindPost         EventKind = "post"         // a user posted a message (PostUserMessage)
 	KindEdit         EventKind = "edit"         // a message changed
 	KindDelete       EventKind = "delete"       // a message was deleted, by the bot or a user
 	KindModal        EventKind = "modal"        // a modal opened for the user
