@@ -268,7 +268,7 @@ func (m *Manager) requeue(ctx context.Context, job model.Job, why string) {
 	m.poke()
 }
 
-// deliver fetches a finished job's images and hands them to the notifier,
+// deliver fetches a finished job's files and hands them to the notifier,
 // retrying with backoff; the job completes only once Discord has them.
 func (m *Manager) deliver(ctx context.Context, job model.Job, b *Backend) {
 	var lastErr error
@@ -276,9 +276,9 @@ func (m *Manager) deliver(ctx context.Context, job model.Job, b *Backend) {
 		if attempt > 0 && !sleep(ctx, time.Duration(1<<attempt)*time.Second) {
 			return
 		}
-		images, err := m.fetch(ctx, b, job.Images)
+		files, err := m.fetch(ctx, b, job.Images)
 		if err == nil {
-			err = m.opt.Notifier.Deliver(ctx, job, images)
+			err = m.opt.Notifier.Deliver(ctx, job, files)
 		}
 		if err == nil {
 			m.completed(ctx, job)
@@ -287,21 +287,27 @@ func (m *Manager) deliver(ctx context.Context, job model.Job, b *Backend) {
 		lastErr = err
 		m.log.Warn("delivery failed; retrying", "job_id", job.ID, "attempt", attempt+1, "err", err)
 	}
-	m.failJob(ctx, job.ID, "delivery_failed", "The images were made but could not be posted to Discord: "+errorText(lastErr))
+	m.failJob(ctx, job.ID, "delivery_failed", "The outputs were made but could not be posted to Discord: "+errorText(lastErr))
 }
 
-// fetch downloads images from a backend.
+// fetch downloads the files among a job's outputs (texts are in the refs
+// themselves) from the backend that made them, each with its name, type
+// and kind, and images with their size.
 func (m *Manager) fetch(ctx context.Context, b *Backend, refs []model.ImageRef) ([]Image, error) {
-	if b == nil {
-		return nil, errors.New("the backend that made the images is no longer configured")
+	files := model.FileRefs(refs)
+	if len(files) == 0 {
+		return nil, nil
 	}
-	out := make([]Image, 0, len(refs))
-	for _, r := range refs {
+	if b == nil {
+		return nil, errors.New("the backend that made the files is no longer configured")
+	}
+	out := make([]Image, 0, len(files))
+	for _, r := range files {
 		data, err := b.Client.View(ctx, comfy.File{Filename: r.Filename, Subfolder: r.Subfolder, Type: r.Type})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("download %s: %w", r.Filename, err)
 		}
-		out = append(out, Image{Name: r.Filename, Data: data, Format: "png", Width: r.Width, Height: r.Height})
+		out = append(out, fileOf(r, data))
 	}
 	return out, nil
 }
@@ -332,8 +338,8 @@ func (m *Manager) completed(ctx context.Context, job model.Job) {
 	m.changed(ctx, done)
 }
 
-// Images downloads a job's images again from the backend that made them,
-// for as long as ComfyUI still has them.
+// Images downloads a job's output files again from the backend that made
+// them, for as long as ComfyUI still has them, described as for delivery.
 func (m *Manager) Images(ctx context.Context, job model.Job) ([]Image, error) {
 	return m.fetch(ctx, m.backend(job.Backend), job.Images)
 }

@@ -1,11 +1,9 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
@@ -155,7 +153,7 @@ func (m *Manager) onOutcome(ctx context.Context, f *flight, o comfy.Outcome) {
 	switch o.Status {
 	case comfy.StatusSuccess:
 		if o.Err != nil {
-			m.failJob(ctx, job.ID, "history_unreadable", "ComfyUI finished the job but its images could not be read: "+o.Err.Error())
+			m.failJob(ctx, job.ID, "history_unreadable", "ComfyUI finished the job but its outputs could not be read: "+o.Err.Error())
 			return
 		}
 		m.finished(ctx, f, o)
@@ -186,21 +184,20 @@ func (m *Manager) timeoutMessage() string {
 // finished records the outputs and delivers them. The backend's slot is
 // freed first: delivery is Discord's business, not the GPU's.
 func (m *Manager) finished(ctx context.Context, f *flight, o comfy.Outcome) {
-	refs := make([]model.ImageRef, 0, len(o.Files))
-	for _, img := range o.Files {
-		refs = append(refs, model.ImageRef{Filename: img.Filename, Subfolder: img.Subfolder, Type: img.Type})
-	}
-	images, err := m.fetch(ctx, f.b, refs)
+	refs := resultRefs(o)
+	files, err := m.fetch(ctx, f.b, refs)
 	if err != nil {
-		m.failJob(ctx, f.job.ID, "fetch_failed", "ComfyUI made the images but they could not be downloaded: "+err.Error())
+		m.failJob(ctx, f.job.ID, "fetch_failed", "ComfyUI made the outputs but they could not be downloaded: "+err.Error())
 		return
 	}
-	for i := range images {
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(images[i].Data)); err == nil {
-			images[i].Width, images[i].Height = cfg.Width, cfg.Height
-			refs[i].Width, refs[i].Height = cfg.Width, cfg.Height
+	next := 0
+	for i := range refs {
+		if refs[i].IsText() {
+			continue
 		}
-		refs[i].Bytes = int64(len(images[i].Data))
+		refs[i].Width, refs[i].Height = files[next].Width, files[next].Height
+		refs[i].Bytes = int64(len(files[next].Data))
+		next++
 	}
 	job, err := m.store.Transition(ctx, f.job.ID, model.StatusDelivering, store.JobChange{Images: refs})
 	if err != nil {
@@ -211,10 +208,10 @@ func (m *Manager) finished(ctx context.Context, f *flight, o comfy.Outcome) {
 		m.recordDuration(m.now().Sub(job.StartedAt))
 	}
 	m.changed(ctx, job)
-	m.wg.Go(func() { m.deliverImages(ctx, job, f.b, images) })
+	m.wg.Go(func() { m.deliverImages(ctx, job, f.b, files) })
 }
 
-// deliverImages is deliver with the images already in hand for the first try.
+// deliverImages is deliver with the files already in hand for the first try.
 func (m *Manager) deliverImages(ctx context.Context, job model.Job, b *Backend, images []Image) {
 	err := m.opt.Notifier.Deliver(ctx, job, images)
 	if err != nil {
@@ -267,7 +264,7 @@ func (m *Manager) stopPrompt(ctx context.Context, f *flight) {
 
 // recoverJobs reconciles every unfinished job after a start: jobs in
 // ComfyUI are followed again (a finished one completes from /history, a lost
-// one is re-queued), and jobs whose images were being posted are posted.
+// one is re-queued), and jobs whose outputs were being posted are posted.
 func (m *Manager) recoverJobs(ctx context.Context) error {
 	active, err := m.store.ActiveJobs(ctx)
 	if err != nil {

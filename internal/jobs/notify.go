@@ -13,8 +13,9 @@ type Notifier interface {
 	// Changed reports a job's new state or progress. It must not block: the
 	// receiver coalesces updates into status-message edits.
 	Changed(u Update)
-	// Deliver posts a finished job's images. It is called again after a
-	// crash or a failed attempt, so it must not post anything twice.
+	// Deliver posts a finished job's files, and the text outputs listed in
+	// job.Images. It is called again after a crash or a failed attempt, so
+	// it must not post anything twice.
 	Deliver(ctx context.Context, job model.Job, images []Image) error
 }
 
@@ -35,11 +36,15 @@ type Update struct {
 	Preview  *Image // newest preview, if the workflow sends any
 }
 
-// Image is one output (or preview) image with its bytes.
+// Image is one output file (or a preview image) with its bytes.
 type Image struct {
-	Name   string
-	Data   []byte
-	Format string // png, jpeg, webp
+	Name      string // the file's name, as ComfyUI wrote it
+	Subfolder string // where it is in ComfyUI's output folder
+	Data      []byte
+	Format    string // the encoding's short name: png, jpeg, webp, gif, mp4, flac…
+	MIME      string // media type, such as image/png or video/mp4
+	Kind      model.OutputKind
+	// Width and Height are set for images whose header could be read.
 	Width  int
 	Height int
 }

@@ -46,14 +46,66 @@ type Job struct {
 	UpdatedAt   time.Time
 }
 
-// ImageRef is one output image: where ComfyUI keeps it and, once delivered,
-// where Discord serves it.
+// ImageRef is one output of a job: a file (where ComfyUI keeps it and, once
+// delivered, where Discord serves it) or a text a node showed. Rows stored
+// before other kinds were delivered hold images only and have no kind.
 type ImageRef struct {
-	Filename  string `json:"filename"`
-	Subfolder string `json:"subfolder,omitempty"`
-	Type      string `json:"type,omitempty"` // ComfyUI folder type: output or temp
-	Width     int    `json:"width,omitempty"`
-	Height    int    `json:"height,omitempty"`
-	Bytes     int64  `json:"bytes,omitempty"`
-	URL       string `json:"url,omitempty"`
+	Filename  string     `json:"filename,omitempty"` // empty for a text
+	Subfolder string     `json:"subfolder,omitempty"`
+	Type      string     `json:"type,omitempty"` // ComfyUI folder type: output
+	NodeID    string     `json:"node,omitempty"` // the node that made it
+	Kind      OutputKind `json:"kind,omitempty"` // empty: an image
+	MediaType string     `json:"media_type,omitempty"`
+	Text      string     `json:"text,omitempty"` // a text output's text
+	Width     int        `json:"width,omitempty"`
+	Height    int        `json:"height,omitempty"`
+	Bytes     int64      `json:"bytes,omitempty"`
+	URL       string     `json:"url,omitempty"`
+}
+
+// OutputKind is what an output is to its delivery: how it can be shown and
+// how it can be made smaller.
+type OutputKind string
+
+const (
+	KindImage     OutputKind = "image"     // a still picture
+	KindAnimation OutputKind = "animation" // animated WEBP, PNG or GIF
+	KindVideo     OutputKind = "video"
+	KindAudio     OutputKind = "audio"
+	Kind3D        OutputKind = "3d" // a 3D model file
+	KindFile      OutputKind = "file"
+	KindText      OutputKind = "text" // not a file: ImageRef.Text holds it
+)
+
+// OutputKind is the ref's kind, images for rows that name none.
+func (r ImageRef) OutputKind() OutputKind {
+	if r.Kind == "" {
+		return KindImage
+	}
+	return r.Kind
+}
+
+// IsText reports whether the ref is a text output rather than a file.
+func (r ImageRef) IsText() bool { return r.Kind == KindText }
+
+// FileRefs are the outputs that are files, in order.
+func FileRefs(refs []ImageRef) []ImageRef {
+	var out []ImageRef
+	for _, r := range refs {
+		if !r.IsText() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TextRefs are the text outputs, in order.
+func TextRefs(refs []ImageRef) []ImageRef {
+	var out []ImageRef
+	for _, r := range refs {
+		if r.IsText() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
