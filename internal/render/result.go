@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -12,29 +13,65 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
 
-// Result describes one message of a job's delivered images. A job with
-// more images than fit in one message is delivered in parts; Files are the
+// Result describes one message of a job's delivered outputs. A job with
+// more files than fit in one message is delivered in parts; Files are the
 // attachment names of this part, First the index of Files[0] among all the
-// job's images and Total how many there are.
+// job's posted files and Total how many there are.
 type Result struct {
 	Job   model.Job
 	Now   time.Time
 	Files []string
 	First int
 	Total int // 0: len(Files)
+	// Kinds are what the job's posted files are, all Total of them (this
+	// part's from First on); files without one are images.
+	Kinds []model.OutputKind
 	// Reencoded and Downscaled count the images of this part that were
-	// changed to fit Discord's upload limit.
+	// changed to fit Discord's upload limit; Shrunk lists its videos,
+	// animations and audio files that were re-encoded smaller.
 	Reencoded  int
 	Downscaled int
+	Shrunk     []ShrunkFile
+	// Left are the files too large to post, and Texts the job's text
+	// outputs; the first part shows both.
+	Left  []LeftFile
+	Texts []ResultText
 	// Notes are further lines for the user, such as a DM that fell back to
 	// the channel.
 	Notes []string
 }
 
-const resultPromptBudget = 2000
+// ShrunkFile is a file re-encoded to fit: its name as ComfyUI made it and
+// its sizes before and after, in bytes.
+type ShrunkFile struct {
+	Name     string
+	From, To int64
+}
 
-// ResultMessage is a message of delivered images: it pings the owner, shows
-// what was made and how, and (on the first part) the result buttons.
+// LeftFile is a file that could not be made to fit the upload limit and
+// was not posted: it stays in ComfyUI's output folder under Path.
+type LeftFile struct {
+	Path  string // within the output folder: subfolder/name
+	Kind  model.OutputKind
+	Bytes int64
+	Limit int64
+}
+
+// ResultText is a text a node of the workflow showed (PreviewAny and the like).
+type ResultText struct {
+	NodeID string
+	Text   string
+}
+
+const (
+	resultPromptBudget = 2000
+	resultTextBudget   = 1000 // per text output, within a field's 1024
+	resultTextsShown   = 5
+)
+
+// ResultMessage is a message of delivered outputs: it pings the owner,
+// shows what was made and how, and (on the first part) the text outputs,
+// the files left in ComfyUI and the result buttons.
 func ResultMessage(r Result) Message {
 	j := r.Job
 	total := max(r.Total, r.First+len(r.Files))
@@ -42,11 +79,14 @@ func ResultMessage(r Result) Message {
 		Title:       "✅ Job #" + strconv.FormatInt(j.ID, 10),
 		Description: resultDescription(r, total),
 		Color:       colorCompleted,
-		Fields:      paramFields(j, r.Now),
+		Fields:      append(textFields(r.Texts), paramFields(j, r.Now)...),
 		Footer:      &discord.EmbedFooter{Text: jobFooter(j, "")},
 	}
-	if len(r.Files) > 0 {
-		e.Image = &discord.EmbedResource{URL: "attachment://" + r.Files[0]}
+	for i, name := range r.Files {
+		if k := r.kind(r.First + i); k == model.KindImage || k == model.KindAnimation {
+			e.Image = &discord.EmbedResource{URL: "attachment://" + name}
+			break
+		}
 	}
 	m := Message{
 		Content: resultContent(j, r, total),
@@ -61,27 +101,106 @@ func ResultMessage(r Result) Message {
 	return fitted(m)
 }
 
+// kind is what the job's i-th posted file is.
+func (r Result) kind(i int) model.OutputKind {
+	if i < len(r.Kinds) && r.Kinds[i] != "" {
+		return r.Kinds[i]
+	}
+	return model.KindImage
+}
+
+// noun names n files of the given kinds: by their kind when they share
+// one, else as files.
+func noun(n int, kinds []model.OutputKind) string {
+	k := model.KindImage
+	for i, ki := range kinds {
+		if ki == "" {
+			ki = model.KindImage
+		}
+		if i == 0 {
+			k = ki
+		} else if ki != k {
+			k = model.KindFile
+		}
+	}
+	one, many := kindNouns(k)
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func kindNouns(k model.OutputKind) (one, many string) {
+	switch k {
+	case model.KindImage:
+		return "image", "images"
+	case model.KindAnimation:
+		return "animation", "animations"
+	case model.KindVideo:
+		return "video", "videos"
+	case model.KindAudio:
+		return "audio file", "audio files"
+	case model.Kind3D:
+		return "3D model", "3D models"
+	}
+	return "file", "files"
+}
+
+func (r Result) kinds(from, to int) []model.OutputKind {
+	out := make([]model.OutputKind, 0, max(to-from, 0))
+	for i := from; i < to; i++ {
+		out = append(out, r.kind(i))
+	}
+	return out
+}
+
 func resultContent(j model.Job, r Result, total int) string {
 	owner := Mention(j.UserID)
 	switch {
 	case total > len(r.Files):
-		return fmt.Sprintf("%s here are images %d–%d of %d.", owner, r.First+1, r.First+len(r.Files), total)
+		return fmt.Sprintf("%s here are %s %d–%d of %d.", owner, noun(total, r.kinds(0, total)), r.First+1, r.First+len(r.Files), total)
+	case total == 0 && len(r.Left) > 0:
+		var kinds []model.OutputKind
+		for _, l := range r.Left {
+			kinds = append(kinds, l.Kind)
+		}
+		if len(r.Left) == 1 {
+			return fmt.Sprintf("%s your %s is too large to post here.", owner, noun(1, kinds))
+		}
+		return fmt.Sprintf("%s your %d %s are too large to post here.", owner, len(r.Left), noun(len(r.Left), kinds))
+	case total == 0 && len(r.Texts) > 0:
+		return owner + " your result is ready."
+	case total == 0:
+		return owner + " your job finished but made nothing to post."
 	case total == 1:
-		return owner + " your image is ready."
+		return fmt.Sprintf("%s your %s is ready.", owner, noun(1, r.kinds(0, 1)))
 	}
-	return fmt.Sprintf("%s your %d images are ready.", owner, total)
+	return fmt.Sprintf("%s your %d %s are ready.", owner, total, noun(total, r.kinds(0, total)))
 }
 
 func resultDescription(r Result, total int) string {
 	var notes []string
+	for _, l := range r.Left {
+		notes = append(notes, fmt.Sprintf("⚠️ **%s** is %s, over the %s upload limit here, and could not be made smaller, so it was not posted. It stays in ComfyUI's output folder as %s.",
+			text(path.Base(l.Path), 200), megabytes(l.Bytes), megabytes(l.Limit), text(l.Path, 300)))
+	}
+	if total == 0 && len(r.Left) == 0 && len(r.Texts) == 0 {
+		notes = append(notes, "ℹ️ The workflow saved no files and showed no text. Previews (PreviewImage and the like) are temporary and never posted: save results with SaveImage or another saving node.")
+	}
 	if r.Reencoded > 0 {
 		notes = append(notes, "ℹ️ "+plural(r.Reencoded, "image was", "images were")+" re-encoded to fit Discord's upload limit.")
 	}
 	if r.Downscaled > 0 {
 		notes = append(notes, "ℹ️ "+plural(r.Downscaled, "image was", "images were")+" downscaled to fit Discord's upload limit.")
 	}
+	for _, s := range r.Shrunk {
+		notes = append(notes, fmt.Sprintf("ℹ️ %s was re-encoded smaller to fit Discord's upload limit (%s → %s).", text(s.Name, 200), megabytes(s.From), megabytes(s.To)))
+	}
 	if total > len(r.Files) {
-		notes = append(notes, fmt.Sprintf("ℹ️ %d of %d images in this message.", len(r.Files), total))
+		notes = append(notes, fmt.Sprintf("ℹ️ %d of %d %s in this message.", len(r.Files), total, noun(total, r.kinds(0, total))))
+	}
+	if len(r.Texts) > resultTextsShown {
+		notes = append(notes, fmt.Sprintf("ℹ️ %d more text outputs are not shown.", len(r.Texts)-resultTextsShown))
 	}
 	for _, n := range r.Notes {
 		notes = append(notes, "ℹ️ "+text(n, 300))
@@ -91,6 +210,30 @@ func resultDescription(r Result, total int) string {
 		d += "\n\n" + strings.Join(notes, "\n")
 	}
 	return d
+}
+
+// textFields show the workflow's text outputs, each cut to fit a field and
+// escaped, so a text cannot format the embed or mention anyone.
+func textFields(texts []ResultText) []discord.EmbedField {
+	var fs []discord.EmbedField
+	for _, t := range texts[:min(len(texts), resultTextsShown)] {
+		name := "📝 Text"
+		if len(texts) > 1 && t.NodeID != "" {
+			name += " · node " + text(t.NodeID, 50)
+		}
+		value := "*(empty)*"
+		if strings.TrimSpace(t.Text) != "" {
+			value = text(t.Text, resultTextBudget)
+		}
+		fs = append(fs, field(name, value))
+	}
+	return fs
+}
+
+// megabytes writes a size as Discord states upload limits: 10 MB, 25.3 MB.
+func megabytes(n int64) string {
+	s := strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64)
+	return strings.TrimSuffix(s, ".0") + " MB"
 }
 
 func plural(n int, one, many string) string {
