@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path"
 	"strconv"
 
 	"github.com/disgoorg/disgo/discord"
@@ -18,7 +20,7 @@ import (
 // limit an interaction reports replaces it for that job while the bot runs.
 const defaultUploadLimit = 10 << 20
 
-// Deliver implements jobs.Notifier: it posts the job's images, in as many
+// Deliver implements jobs.Notifier: it posts the job's outputs, in as many
 // messages as needed, each exactly once. Every part is recorded in the store
 // after it is posted, and posted with a nonce Discord enforces, so a crash
 // between the two repeats nothing.
@@ -27,7 +29,9 @@ func (s *statusBoard) Deliver(ctx context.Context, job model.Job, images []jobs.
 }
 
 // deliver posts the parts not yet delivered; inChannel forces the job's
-// channel, after the owner's DMs turned out to be closed.
+// channel, after the owner's DMs turned out to be closed. Files that
+// cannot be made to fit the upload limit are named on the first part, with
+// the text outputs; a job with nothing to attach still gets that message.
 func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.Image, inChannel bool) error {
 	b := s.b
 	done, err := b.store.Deliveries(ctx, job.ID)
@@ -35,16 +39,30 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		return err
 	}
 	limit := b.uploadLimit(job.ID)
-	var fits []fitted
-	reencoded, downscaled := 0, 0
+	var posts []fitted
+	var left []render.LeftFile
 	for _, img := range images {
-		f, err := fitImage(img, limit)
+		f, err := fitFile(ctx, img, limit, b.encoder)
+		var unfit *unfitError
+		if errors.As(err, &unfit) {
+			b.log.Info("output over the upload limit is not posted", "job_id", job.ID, "file", path.Join(img.Subfolder, img.Name),
+				"bytes", len(img.Data), "limit", limit, "reason", unfit.why.Error())
+			left = append(left, render.LeftFile{Path: path.Join(img.Subfolder, img.Name), Kind: img.Kind, Bytes: int64(len(img.Data)), Limit: int64(limit)})
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		fits = append(fits, f)
+		posts = append(posts, f)
 	}
-	parts := packParts(fits, limit)
+	parts := packParts(posts, limit)
+	if len(parts) == 0 {
+		parts = [][]fitted{nil}
+	}
+	kinds := make([]model.OutputKind, len(posts))
+	for i, p := range posts {
+		kinds[i] = p.Kind
+	}
 	channel, notes, err := b.deliveryChannel(ctx, job, inChannel)
 	if err != nil {
 		return err
@@ -55,23 +73,26 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 			first += len(part)
 			continue
 		}
-		var names []string
+		r := render.Result{Job: job, Now: b.now(), First: first, Total: len(posts), Kinds: kinds, Notes: notes}
+		if i == 0 {
+			r.Left, r.Texts = left, resultTexts(job)
+		}
 		var files []attachment
-		reencoded, downscaled = 0, 0
 		for _, f := range part {
-			names = append(names, f.Name)
-			files = append(files, attachment{Name: f.Name, Data: f.Data})
-			if f.Reencoded {
-				reencoded++
-			}
-			if f.Downscaled {
-				downscaled++
+			r.Files = append(r.Files, f.Name)
+			files = append(files, attachment{Name: f.Name, Data: f.Data, ContentType: f.MIME})
+			switch {
+			case !f.Reencoded:
+			case f.Kind == model.KindImage:
+				r.Reencoded++
+				if f.Downscaled {
+					r.Downscaled++
+				}
+			default:
+				r.Shrunk = append(r.Shrunk, render.ShrunkFile{Name: f.Source, From: int64(f.From), To: int64(len(f.Data))})
 			}
 		}
-		msg := render.ResultMessage(render.Result{
-			Job: job, Now: b.now(), Files: names, First: first, Total: len(images),
-			Reencoded: reencoded, Downscaled: downscaled, Notes: notes,
-		}).Create()
+		msg := render.ResultMessage(r).Create()
 		msg.Nonce = "job" + strconv.FormatInt(job.ID, 10) + "p" + strconv.Itoa(i)
 		msg.EnforceNonce = true
 		posted, err := s.post(ctx, channel, msg, files)
@@ -92,6 +113,15 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		first += len(part)
 	}
 	return nil
+}
+
+// resultTexts are the job's text outputs, as recorded with it.
+func resultTexts(job model.Job) []render.ResultText {
+	var out []render.ResultText
+	for _, r := range model.TextRefs(job.Images) {
+		out = append(out, render.ResultText{NodeID: r.NodeID, Text: r.Text})
+	}
+	return out
 }
 
 // post sends one result message, waiting for an upload slot first.

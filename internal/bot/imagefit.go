@@ -2,6 +2,8 @@ package bot
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -11,13 +13,60 @@ import (
 	"strings"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
 
-// fitted is an image ready to upload, and what was done to make it fit.
+// fitted is a file ready to upload, and what was done to make it fit.
 type fitted struct {
 	jobs.Image
 	Reencoded  bool
 	Downscaled bool
+	// From is the size ComfyUI made it, in bytes, and Source its name there.
+	From   int
+	Source string
+}
+
+// unfitError is why a file cannot be made to fit the upload limit: it is
+// not posted, and its owner is told where it stays.
+type unfitError struct{ why error }
+
+func (e *unfitError) Error() string { return e.why.Error() }
+func (e *unfitError) Unwrap() error { return e.why }
+
+// fitFile makes f at most limit bytes: images by fitImage, videos,
+// animations and audio by enc (nil when the machine has none). A file that
+// cannot be made to fit fails with an *unfitError; other errors, such as a
+// cancelled context, are worth another try.
+func fitFile(ctx context.Context, f jobs.Image, limit int, enc Encoder) (fitted, error) {
+	if len(f.Data) <= limit {
+		return fitted{Image: f, From: len(f.Data), Source: f.Name}, nil
+	}
+	var out fitted
+	var why error
+	switch f.Kind {
+	case "", model.KindImage:
+		out, why = fitImage(f, limit)
+	case model.KindVideo, model.KindAnimation, model.KindAudio:
+		if enc == nil {
+			return fitted{}, &unfitError{errors.New("no encoder (ffmpeg) on this machine")}
+		}
+		var small jobs.Image
+		small, why = enc.Shrink(ctx, f, limit)
+		if why == nil && len(small.Data) > limit {
+			why = fmt.Errorf("the encoder made %d bytes of it, over the %d-byte limit", len(small.Data), limit)
+		}
+		out = fitted{Image: small, Reencoded: true}
+	default:
+		why = fmt.Errorf("%s files are not re-encoded", f.Kind)
+	}
+	if why != nil {
+		if ctx.Err() != nil {
+			return fitted{}, ctx.Err()
+		}
+		return fitted{}, &unfitError{why}
+	}
+	out.From, out.Source = len(f.Data), f.Name
+	return out, nil
 }
 
 // fitImage makes img at most limit bytes: first a high-quality JPEG of the
@@ -33,7 +82,7 @@ func fitImage(img jobs.Image, limit int) (fitted, error) {
 	}
 	out := fitted{Image: img, Reencoded: true}
 	out.Name = strings.TrimSuffix(img.Name, path.Ext(img.Name)) + ".jpg"
-	out.Format = "jpeg"
+	out.Format, out.MIME = "jpeg", "image/jpeg"
 	for scale := 1.0; scale > 0.05; scale *= 0.75 {
 		scaled := src
 		if scale < 1 {
@@ -84,7 +133,7 @@ func downscale(src image.Image, scale float64) image.Image {
 	return dst
 }
 
-// packParts splits images into messages of at most 10 files whose total
+// packParts splits files into messages of at most 10 files whose total
 // stays within limit bytes (Discord's per-message upload limit).
 func packParts(imgs []fitted, limit int) [][]fitted {
 	var parts [][]fitted

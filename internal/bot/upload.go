@@ -18,14 +18,15 @@ import (
 
 // attachment is one file of a result message, sent from memory.
 type attachment struct {
-	Name string
-	Data []byte
+	Name        string
+	Data        []byte
+	ContentType string // empty: application/octet-stream
 }
 
 // upload posts m with files in channel. disgo would build the whole
 // multipart body in a buffer and then copy it once more into a debug log
-// argument, so each image in flight took three times its size; here the
-// body is read from the images themselves. The call still waits in
+// argument, so each file in flight took three times its size; here the
+// body is read from the files themselves. The call still waits in
 // disgo's rate limiter and tells it the bucket Discord answered with.
 func (b *Bot) upload(ctx context.Context, channel snowflake.ID, m discord.MessageCreate, files []attachment) (sentMessage, error) {
 	if m.AllowedMentions == nil {
@@ -110,7 +111,11 @@ func newMultipart(m discord.MessageCreate, files []attachment) (*multipartBody, 
 	body.part(boundary, `form-data; name="payload_json"`, "application/json", payload, true)
 	for i, f := range files {
 		disposition := fmt.Sprintf(`form-data; name="files[%d]"; filename="%s"`, i, escapeQuotes(f.Name))
-		body.part(boundary, disposition, "application/octet-stream", f.Data, false)
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		body.part(boundary, disposition, ct, f.Data, false)
 	}
 	body.segments = append(body.segments, []byte("\r\n--"+boundary+"--\r\n"))
 	return body, nil

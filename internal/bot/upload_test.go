@@ -19,6 +19,11 @@ func TestMultipartBodyParsesBack(t *testing.T) {
 		{"no files", nil},
 		{"one image", []attachment{{Name: "job1_1.png", Data: bytes.Repeat([]byte{0x89, 'P'}, 70000)}}},
 		{"quotes in a name", []attachment{{Name: `a"b\c.png`, Data: []byte("x")}, {Name: "two.jpg", Data: []byte{}}}},
+		{"each file with its type", []attachment{
+			{Name: "clip_00001.mp4", Data: []byte("....ftypisom"), ContentType: "video/mp4"},
+			{Name: "song_00001.flac", Data: []byte("fLaC"), ContentType: "audio/flac"},
+			{Name: "ComfyUI_00001_.webp", Data: []byte("RIFF....WEBP"), ContentType: "image/webp"},
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,6 +56,13 @@ func TestMultipartBodyParsesBack(t *testing.T) {
 				if p.file != f.Name || !bytes.Equal(p.data, f.Data) {
 					t.Fatalf("part %d: file %q with %d bytes, want %q with %d", i, p.file, len(p.data), f.Name, len(f.Data))
 				}
+				want := f.ContentType
+				if want == "" {
+					want = "application/octet-stream"
+				}
+				if p.contentType != want {
+					t.Errorf("part %d (%s): Content-Type %q, want %q", i, f.Name, p.contentType, want)
+				}
 			}
 			if _, err := r.NextPart(); err != io.EOF {
 				t.Fatalf("after the files: %v, want the end", err)
@@ -60,8 +72,8 @@ func TestMultipartBodyParsesBack(t *testing.T) {
 }
 
 type formPart struct {
-	name, file string
-	data       []byte
+	name, file, contentType string
+	data                    []byte
 }
 
 func nextPart(t *testing.T, r *multipart.Reader) formPart {
@@ -74,5 +86,5 @@ func nextPart(t *testing.T, r *multipart.Reader) formPart {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return formPart{name: p.FormName(), file: p.FileName(), data: data}
+	return formPart{name: p.FormName(), file: p.FileName(), contentType: p.Header.Get("Content-Type"), data: data}
 }
