@@ -14,6 +14,7 @@ import (
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
 
@@ -159,6 +160,91 @@ func TestBadInputImagesAreRefused(t *testing.T) {
 				t.Fatalf("%d jobs were queued", n)
 			}
 		})
+	}
+	w.noViolations()
+}
+
+// outputOf reads back from the fake ComfyUI the first file job id made.
+func (w *world) outputOf(id int64) []byte {
+	w.t.Helper()
+	job := w.jobOf(id)
+	if len(job.Images) == 0 {
+		w.t.Fatalf("job %d has no outputs", id)
+	}
+	ref := job.Images[0]
+	c := comfy.New(comfy.Options{BaseURL: w.comfy[0].URL()})
+	data, err := c.View(w.t.Context(), comfy.File{Filename: ref.Filename, Subfolder: ref.Subfolder, Type: ref.Type})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return data
+}
+
+// Upscale, Vary and Use as input start new jobs from a result image, read
+// back from ComfyUI, and keep working after the bot restarts.
+func TestImageButtons(t *testing.T) {
+	img2img := readFile(t, workflowTestdata(t, "sd15_img2img.json"))
+	upscale := readFile(t, workflowTestdata(t, "upscale_2x.json"))
+	w := newWorld(t, withEnv("DISCORDBOT_WORKFLOWS_UPSCALE", "upscale"), withEnv("DISCORDBOT_WORKFLOWS_IMG2IMG", "img2img"))
+	owner := w.guild.Owner()
+	alice := w.generator("alice")
+	w.addWorkflow(owner, "img2img", "sd15_img2img.json", img2img)
+	w.addWorkflow(owner, "upscale", "upscale_2x.json", upscale)
+
+	w.slash(alice, "generate", discordtest.StringArg("prompt", "a lighthouse"), discordtest.IntArg("width", 256), discordtest.IntArg("height", 192))
+	first := w.resultMessage(w.general, 1)
+	made := w.outputOf(1)
+
+	r := w.click(alice, first, "Upscale")
+	if !strings.Contains(text(r), "#2") {
+		t.Fatalf("Upscale should queue job 2: %s", text(r))
+	}
+	w.result(w.general, 2)
+	if got := w.jobOf(2).WorkflowName; got != "upscale" {
+		t.Errorf("the upscale ran workflow %q", got)
+	}
+	name, _ := w.graphOf(2).input("LoadImage", "image").(string)
+	if got := w.uploadedInput(name); !bytes.Equal(got, made) {
+		t.Fatalf("Upscale started from %d bytes, not job 1's %d-byte image", len(got), len(made))
+	}
+	if ref := w.jobOf(2).Images[0]; ref.Width != 512 || ref.Height != 384 {
+		t.Errorf("the upscaled image is %dx%d, want 512x384", ref.Width, ref.Height)
+	}
+
+	w.restart()
+	r = w.click(alice, first, "Vary")
+	if !strings.Contains(text(r), "#3") {
+		t.Fatalf("Vary should queue job 3 after a restart: %s", text(r))
+	}
+	w.result(w.general, 3)
+	g := w.graphOf(3)
+	if d := g.input("KSampler", "denoise"); d != 0.55 || w.jobOf(3).WorkflowName != "img2img" {
+		t.Errorf("Vary should repaint lightly with img2img: denoise %v, workflow %s", d, w.jobOf(3).WorkflowName)
+	}
+	name, _ = g.input("LoadImage", "image").(string)
+	if got := w.uploadedInput(name); !bytes.Equal(got, made) {
+		t.Fatalf("Vary started from %d bytes, not job 1's image", len(got))
+	}
+
+	md := w.openModal(alice, first, "Use as input")
+	r = w.submitModal(alice, w.general, md, map[string]string{render.InputPrompt: "the same lighthouse at night"})
+	if !strings.Contains(text(r), "#4") {
+		t.Fatalf("Use as input should queue job 4: %s", text(r))
+	}
+	w.result(w.general, 4)
+	if got := w.jobOf(4).Params.Prompt; got != "the same lighthouse at night" {
+		t.Errorf("job 4 runs with the prompt %q, not the modal's", got)
+	}
+	name, _ = w.graphOf(4).input("LoadImage", "image").(string)
+	if got := w.uploadedInput(name); !bytes.Equal(got, made) {
+		t.Fatalf("Use as input started from %d bytes, not job 1's image", len(got))
+	}
+
+	// Several images: one numbered button per image and action.
+	w.slash(alice, "generate", discordtest.StringArg("prompt", "two boats"), discordtest.IntArg("batch", 2))
+	batch := w.resultMessage(w.general, 5)
+	for _, label := range []string{"U1", "U2", "V1", "V2", "↪1", "↪2"} {
+		buttonID(t, batch, label)
 	}
 	w.noViolations()
 }

@@ -76,6 +76,7 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		r := render.Result{Job: job, Now: b.now(), First: first, Total: len(posts), Kinds: kinds, Notes: notes}
 		if i == 0 {
 			r.Left, r.Texts = left, resultTexts(job)
+			r.Actions = b.imageActions(job)
 		}
 		var files []attachment
 		for _, f := range part {

@@ -31,33 +31,35 @@ func (b *Bot) fetchInput(ctx context.Context, slot string, a discord.Attachment)
 	if err != nil {
 		return model.Input{}, err
 	}
+	return b.checkInput(slot, a.Filename, data)
+}
+
+// checkInput makes an input of an image's bytes after checking what they
+// are; name is how the user knows the image.
+func (b *Bot) checkInput(slot, name string, data []byte) (model.Input, error) {
+	l := b.limits
 	kind := http.DetectContentType(data)
 	if _, ok := inputKinds[kind]; !ok {
 		return model.Input{}, model.Errorf(model.CodeInvalid, "`%s` is not a PNG, JPEG or WEBP image (its content looks like %s). Attach an image file.",
-			a.Filename, describeKind(kind))
+			name, describeKind(kind))
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return model.Input{}, model.Errorf(model.CodeInvalid, "`%s` is a damaged %s image that cannot be read. Save it again and attach the new file.",
-			a.Filename, inputKinds[kind])
+			name, inputKinds[kind])
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); cfg.Width <= 0 || cfg.Height <= 0 || px > int64(l.MaxInputPixels) {
 		return model.Input{}, model.Errorf(model.CodeInvalid, "`%s` is %d×%d pixels (%.1f megapixels); an input image may have at most %.1f megapixels. Scale it down and attach it again.",
-			a.Filename, cfg.Width, cfg.Height, float64(px)/1e6, float64(l.MaxInputPixels)/1e6)
+			name, cfg.Width, cfg.Height, float64(px)/1e6, float64(l.MaxInputPixels)/1e6)
 	}
-	return model.Input{Slot: slot, Filename: a.Filename, MIME: kind, Width: cfg.Width, Height: cfg.Height, Data: data}, nil
+	return model.Input{Slot: slot, Filename: name, MIME: kind, Width: cfg.Width, Height: cfg.Height, Data: data}, nil
 }
 
 // inputs gathers a job's input images: those in hand, then the attachments,
-// downloaded and checked. Downloading may take longer than Discord waits
-// for an answer, so the interaction is acknowledged first.
+// downloaded and checked (the interaction is acknowledged by then, as every
+// route that submits defers its answer).
 func (b *Bot) inputs(c *call, in genInput) ([]model.Input, error) {
 	out := slices.Clone(in.Inputs)
-	if len(in.Attachments) > 0 && !c.deferred && !c.answered {
-		if err := c.deferReply(); err != nil {
-			return nil, err
-		}
-	}
 	for _, slot := range []string{model.InputImage, model.InputImage2} {
 		a, ok := in.Attachments[slot]
 		if !ok {

@@ -58,7 +58,9 @@ type Defaults struct {
 
 // Workflows configures the library of selectable workflows.
 type Workflows struct {
-	Dir string `yaml:"dir" doc:"folder of NAME.json (+ optional NAME.yaml) workflows selectable by name"`
+	Dir     string `yaml:"dir" doc:"folder of NAME.json (+ optional NAME.yaml) workflows selectable by name"`
+	Upscale string `yaml:"upscale" doc:"workflow (taking an input image) the Upscale button runs; empty: no Upscale button"`
+	Img2Img string `yaml:"img2img" doc:"workflow (taking an input image) for Vary, Use as input and Generate from this image when the job's own takes none"`
 }
 
 // Limits bound what one request may ask for.

@@ -47,6 +47,9 @@ const (
 	PathJobDM           = "job dm"
 	PathJobInfo         = "job info"
 	PathJobDelete       = "job delete"
+	PathJobUpscale      = "job upscale"
+	PathJobVary         = "job vary"
+	PathJobUseInput     = "job useinput"
 
 	PathHistoryPage      = "history page"
 	PathTemplateGenerate = "template generate"
@@ -106,6 +109,9 @@ func requirements() []requirement {
 		{PathJobDM, user},
 		{PathJobInfo, user},
 		{PathJobDelete, generator},
+		{PathJobUpscale, generator},
+		{PathJobVary, generator},
+		{PathJobUseInput, generator},
 
 		{PathHistoryPage, user},
 		{PathTemplateGenerate, generator},

@@ -61,6 +61,9 @@ var wantRequirement = map[string]model.Level{
 	"job dm":                 model.LevelUser,
 	"job info":               model.LevelUser,
 	"job delete":             model.LevelGenerator,
+	"job upscale":            model.LevelGenerator,
+	"job vary":               model.LevelGenerator,
+	"job useinput":           model.LevelGenerator,
 	"history page":           model.LevelUser,
 	"template generate":      model.LevelGenerator,
 }

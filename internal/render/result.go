@@ -39,6 +39,8 @@ type Result struct {
 	// Notes are further lines for the user, such as a DM that fell back to
 	// the channel.
 	Notes []string
+	// Actions are the buttons the first part offers on each posted image.
+	Actions ImageActions
 }
 
 // ShrunkFile is a file re-encoded to fit: its name as ComfyUI made it and
@@ -96,7 +98,7 @@ func ResultMessage(r Result) Message {
 		m.Ping = []snowflake.ID{id}
 	}
 	if r.First == 0 {
-		m.Components = resultButtons(j)
+		m.Components = resultButtons(j, r.Actions, r.images(total))
 	}
 	return fitted(m)
 }
@@ -285,9 +287,20 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// resultButtons are the result's actions, Delete alone on its row so it is
-// not pressed by mistake.
-func resultButtons(j model.Job) []discord.LayoutComponent {
+// images counts the still images among the job's total posted files.
+func (r Result) images(total int) int {
+	n := 0
+	for i := range total {
+		if r.kind(i) == model.KindImage {
+			n++
+		}
+	}
+	return n
+}
+
+// resultButtons are the result's actions, the image actions below them,
+// and Delete alone on the last row so it is not pressed by mistake.
+func resultButtons(j model.Job, a ImageActions, images int) []discord.LayoutComponent {
 	row := []discord.InteractiveComponent{
 		button(discord.ButtonStylePrimary, "Reroll", "🎲", JobButtonID(j.ID, ActionReroll)),
 		button(discord.ButtonStyleSecondary, "Edit", "✏️", JobButtonID(j.ID, ActionEdit)),
@@ -298,10 +311,9 @@ func resultButtons(j model.Job) []discord.LayoutComponent {
 		row = append(row, button(discord.ButtonStyleSecondary, "Send to DM", "📬", JobButtonID(j.ID, ActionDM)))
 	}
 	row = append(row, button(discord.ButtonStyleSecondary, "Info", "ℹ️", JobButtonID(j.ID, ActionInfo)))
-	return []discord.LayoutComponent{
-		discord.NewActionRow(row...),
-		discord.NewActionRow(button(discord.ButtonStyleDanger, "Delete", "🗑️", JobButtonID(j.ID, ActionDelete))),
-	}
+	rows := []discord.LayoutComponent{discord.NewActionRow(row...)}
+	rows = append(rows, imageActionRows(j, a, images)...)
+	return append(rows, discord.NewActionRow(button(discord.ButtonStyleDanger, "Delete", "🗑️", JobButtonID(j.ID, ActionDelete))))
 }
 
 func button(style discord.ButtonStyle, label, emoji, customID string) discord.ButtonComponent {
