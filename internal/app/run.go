@@ -109,6 +109,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 		Defaults:         bot.Defaults{Delivery: model.Delivery(cfg.Defaults.Delivery), MaxQueuePerUser: cfg.Defaults.MaxQueuePerUser},
 		ProgressInterval: cfg.Defaults.ProgressUpdateInterval.Std(),
 		Encoder:          bot.FindFFmpeg(log.With("component", "discord")),
+		ImageWorkflows:   bot.ImageWorkflows{Upscale: cfg.Workflows.Upscale, Img2Img: cfg.Workflows.Img2Img},
 		Version:          Version(),
 		Registry:         reg,
 		Logger:           log.With("component", "discord"),

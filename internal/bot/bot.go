@@ -50,6 +50,8 @@ type Options struct {
 	// Encoder shrinks videos and audio over the upload limit; nil: they are
 	// not posted, and their owners are told.
 	Encoder Encoder
+	// ImageWorkflows are what the Upscale, Vary and Use as input buttons run.
+	ImageWorkflows ImageWorkflows
 }
 
 // Defaults are the configured values servers and users may override.
@@ -81,6 +83,8 @@ type Bot struct {
 	work     inflight
 	dmLevels dmLevels
 	encoder  Encoder
+	// imageWorkflows are what the image buttons run.
+	imageWorkflows ImageWorkflows
 
 	limitsMu     sync.Mutex
 	uploadLimits map[int64]int // job → the attachment_size_limit of its interaction
@@ -90,20 +94,21 @@ type Bot struct {
 // when Discord is not reachable.
 func New(opts Options) (*Bot, error) {
 	b := &Bot{
-		store:    opts.Store,
-		policy:   opts.Policy,
-		limits:   opts.Limits,
-		version:  opts.Version,
-		apiURL:   opts.APIURL,
-		jobs:     opts.Jobs,
-		library:  opts.Library,
-		files:    &http.Client{Timeout: 30 * time.Second},
-		defaults: opts.Defaults,
-		log:      opts.Logger,
-		now:      opts.Now,
-		ready:    make(chan struct{}, 1),
-		ctx:      context.Background(),
-		encoder:  opts.Encoder,
+		store:          opts.Store,
+		policy:         opts.Policy,
+		limits:         opts.Limits,
+		version:        opts.Version,
+		apiURL:         opts.APIURL,
+		jobs:           opts.Jobs,
+		library:        opts.Library,
+		files:          &http.Client{Timeout: 30 * time.Second},
+		defaults:       opts.Defaults,
+		log:            opts.Logger,
+		now:            opts.Now,
+		ready:          make(chan struct{}, 1),
+		ctx:            context.Background(),
+		encoder:        opts.Encoder,
+		imageWorkflows: opts.ImageWorkflows,
 
 		uploadLimits: map[int64]int{},
 	}
