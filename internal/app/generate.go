@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"mime"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,7 +25,9 @@ import (
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
 
@@ -46,10 +49,11 @@ func generateCommand() *command {
 	return &command{
 		name:    "generate",
 		args:    "--prompt TEXT",
-		summary: "run one generation on ComfyUI without Discord and save the images",
+		summary: "run one generation on ComfyUI without Discord and save its outputs",
 		help: `Builds the workflow with the given parameters, checks it against the server's
-/object_info, submits it and shows progress, then downloads every output image
-into --out. --workflow is a library name (workflows.dir, or "default") or a
+/object_info, submits it and shows progress, then saves every result file
+(images, animations, video, audio) into --out and prints the workflow's text
+outputs; previews are not saved. --workflow is a library name (workflows.dir, or "default") or a
 path to an API-format JSON file (its NAME.yaml sidecar is read too). Without
 --seed, a sidecar's default seed or a random one within the seed input's range
 is used. Ctrl-C interrupts the prompt. Exit 0 ok, 1 when ComfyUI fails or is
@@ -78,7 +82,7 @@ unreachable, 2 when the workflow or the parameters do not fit.`,
 			fs.Func("height", "image height in `pixels`", intFlag(&o.params.Height))
 			fs.StringVar(&o.workflow, "workflow", "", "library `NAME or PATH` of an API-format workflow (default: the default workflow)")
 			fs.StringVar(&o.comfyURL, "comfyui", "", "ComfyUI base `URL` (default: comfyui.url, or the first of comfyui.backends)")
-			fs.StringVar(&o.out, "out", "outputs", "`folder` the images are written to (created when missing)")
+			fs.StringVar(&o.out, "out", "outputs", "`folder` the result files are written to (created when missing)")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object (progress goes to stderr)")
 		},
 		run: func(ctx context.Context, c *cli, args []string) error { return runGenerate(ctx, c, o, args) },
@@ -98,18 +102,30 @@ func intFlag(dst **int) func(string) error {
 
 // generateReport is what --json prints.
 type generateReport struct {
-	PromptID   string                 `json:"prompt_id"`
-	Seed       *uint64                `json:"seed"`
-	Params     map[workflow.Param]any `json:"params"`
-	Images     []savedImage           `json:"images"`
-	DurationMS int64                  `json:"duration_ms"`
+	PromptID string                 `json:"prompt_id"`
+	Seed     *uint64                `json:"seed"`
+	Params   map[workflow.Param]any `json:"params"`
+	// Files are every saved result file; Images are those that are images,
+	// as scripts written before other kinds were saved read them.
+	Files      []savedFile `json:"files"`
+	Images     []savedFile `json:"images"`
+	Texts      []shownText `json:"texts"`
+	DurationMS int64       `json:"duration_ms"`
 }
 
-type savedImage struct {
-	Path   string `json:"path"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
-	Bytes  int    `json:"bytes"`
+type savedFile struct {
+	Path      string           `json:"path"`
+	Kind      model.OutputKind `json:"kind"`
+	MediaType string           `json:"media_type"`
+	Width     int              `json:"width"`
+	Height    int              `json:"height"`
+	Bytes     int              `json:"bytes"`
+}
+
+// shownText is a text output (PreviewAny and the like).
+type shownText struct {
+	Node string `json:"node"`
+	Text string `json:"text"`
 }
 
 // generation is one run of the generate command.
@@ -260,12 +276,20 @@ func (g *generation) run(ctx context.Context, entry *workflow.Entry) error {
 	if err != nil {
 		return err
 	}
-	images, err := g.download(ctx, outcome)
+	files, err := g.download(ctx, outcome)
 	if err != nil {
 		return err
 	}
 	rep := generateReport{PromptID: outcome.PromptID, Seed: seed, Params: usedParams(w, entry.Bindings),
-		Images: images, DurationMS: g.o.now().Sub(start).Milliseconds()}
+		Files: files, Images: []savedFile{}, Texts: []shownText{}, DurationMS: g.o.now().Sub(start).Milliseconds()}
+	for _, f := range files {
+		if f.Kind == model.KindImage || f.Kind == model.KindAnimation {
+			rep.Images = append(rep.Images, f)
+		}
+	}
+	for _, t := range outcome.Texts {
+		rep.Texts = append(rep.Texts, shownText{Node: t.NodeID, Text: t.Text})
+	}
 	if g.o.json {
 		return g.c.printJSON(rep)
 	}
@@ -441,44 +465,56 @@ func (g *generation) outcome(tr *comfy.Tracker) (comfy.Outcome, error) {
 	return o, fmt.Errorf("prompt %s ended as %q", o.PromptID, o.Status)
 }
 
-// download saves the prompt's images into --out. Saved outputs are what a person asked
-// for; previews are taken only from a workflow that saves nothing.
-func (g *generation) download(ctx context.Context, o comfy.Outcome) ([]savedImage, error) {
-	images := slices.DeleteFunc(slices.Clone(o.Files), func(im comfy.File) bool { return im.Type != "output" })
-	if len(images) == 0 {
-		images = o.Files
-	}
-	saved := []savedImage{}
-	if len(images) == 0 {
+// download saves the prompt's result files of every kind into --out, each
+// under its own name. Previews (temp files, such as PreviewImage's) are not
+// results and are never saved.
+func (g *generation) download(ctx context.Context, o comfy.Outcome) ([]savedFile, error) {
+	saved := []savedFile{}
+	results := slices.DeleteFunc(slices.Clone(o.Files), func(f comfy.File) bool { return !f.Result() })
+	if len(results) == 0 {
 		return saved, nil
 	}
 	if err := os.MkdirAll(g.o.out, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	for _, im := range images {
-		data, err := g.client.View(ctx, im)
+	for _, f := range results {
+		data, err := g.client.View(ctx, f)
 		if err != nil {
-			return nil, fmt.Errorf("download %s: %w", im.Filename, err)
+			return nil, fmt.Errorf("download %s: %w", f.Filename, err)
 		}
-		path, err := writeNew(g.o.out, im.Filename, data)
+		path, err := writeNew(g.o.out, withExtension(f.Filename, f.MediaType()), data)
 		if err != nil {
 			return nil, err
 		}
-		s := savedImage{Path: path, Bytes: len(data)}
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-			s.Width, s.Height = cfg.Width, cfg.Height
+		s := savedFile{Path: path, Kind: jobs.KindOf(f), MediaType: f.MediaType(), Bytes: len(data)}
+		if s.Kind == model.KindImage || s.Kind == model.KindAnimation {
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+				s.Width, s.Height = cfg.Width, cfg.Height
+			}
 		}
 		saved = append(saved, s)
 	}
 	return saved, nil
 }
 
+// withExtension gives a name without an extension the one of its media
+// type, so the saved file opens in the right program.
+func withExtension(name, mediaType string) string {
+	if filepath.Ext(name) != "" {
+		return name
+	}
+	if exts, err := mime.ExtensionsByType(mediaType); err == nil && len(exts) > 0 {
+		return name + exts[0]
+	}
+	return name
+}
+
 // writeNew writes data into dir under name, or name with a number added when a file of
-// that name exists: an earlier run's images are never overwritten.
+// that name exists: an earlier run's files are never overwritten.
 func writeNew(dir, name string, data []byte) (string, error) {
 	name = filepath.Base(filepath.Clean("/" + strings.ReplaceAll(name, `\`, "/")))
 	if name == "/" || name == "." {
-		name = "image"
+		name = "output"
 	}
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
@@ -492,11 +528,11 @@ func writeNew(dir, name string, data []byte) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("save image: %w", err)
+			return "", fmt.Errorf("save file: %w", err)
 		}
 		_, werr := f.Write(data)
 		if err := errors.Join(werr, f.Close()); err != nil {
-			return "", fmt.Errorf("save image: %w", err)
+			return "", fmt.Errorf("save file: %w", err)
 		}
 		return path, nil
 	}
@@ -525,13 +561,27 @@ func usedParams(w *workflow.Workflow, b workflow.Bindings) map[workflow.Param]an
 
 func (g *generation) printResult(rep generateReport) {
 	w := g.c.Stdout
-	if len(rep.Images) == 0 {
-		fmt.Fprintf(w, "prompt %s finished in %s but produced no images\n", rep.PromptID, duration(rep.DurationMS))
+	if len(rep.Files) == 0 && len(rep.Texts) == 0 {
+		fmt.Fprintf(w, "prompt %s finished in %s but saved no files and showed no text (previews are not saved)\n", rep.PromptID, duration(rep.DurationMS))
 		return
 	}
-	fmt.Fprintf(w, "saved %d image(s) in %s:\n", len(rep.Images), duration(rep.DurationMS))
-	for _, im := range rep.Images {
-		fmt.Fprintf(w, "  %s  %dx%d  %d bytes\n", im.Path, im.Width, im.Height, im.Bytes)
+	if len(rep.Files) > 0 {
+		fmt.Fprintf(w, "saved %d file(s) in %s:\n", len(rep.Files), duration(rep.DurationMS))
+	} else {
+		fmt.Fprintf(w, "prompt %s finished in %s and saved no files\n", rep.PromptID, duration(rep.DurationMS))
+	}
+	for _, f := range rep.Files {
+		size := ""
+		if f.Width > 0 {
+			size = fmt.Sprintf("  %dx%d", f.Width, f.Height)
+		}
+		fmt.Fprintf(w, "  %s  %s%s  %d bytes\n", f.Path, f.Kind, size, f.Bytes)
+	}
+	for _, t := range rep.Texts {
+		fmt.Fprintf(w, "text from node %s:\n", t.Node)
+		for _, line := range strings.Split(t.Text, "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
 	}
 }
 

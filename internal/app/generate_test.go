@@ -157,7 +157,7 @@ func TestGenerateDefaultWorkflowShowsPlainProgress(t *testing.T) {
 	if steps != 4 || !strings.Contains(r.stdout, "node 3 KSampler: step 20/20 (") {
 		t.Errorf("want one line per quarter of the sampler's 20 steps, got %d:\n%s", steps, r.stdout)
 	}
-	if !strings.Contains(r.stdout, "saved 1 image(s)") || !strings.Contains(r.stdout, filepath.Join("outputs", "discordsend_")) {
+	if !strings.Contains(r.stdout, "saved 1 file(s)") || !strings.Contains(r.stdout, filepath.Join("outputs", "discordsend_")) {
 		t.Errorf("where the image went is not printed:\n%s", r.stdout)
 	}
 	if !strings.Contains(r.stderr, "checkpoint not on backend") {
