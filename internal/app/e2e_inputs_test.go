@@ -248,3 +248,46 @@ func TestImageButtons(t *testing.T) {
 	}
 	w.noViolations()
 }
+
+// Apps → "Generate from this image" on a member's picture asks for a prompt
+// and runs the img2img workflow on that picture; a message without an image
+// gets a private answer saying so.
+func TestGenerateFromThisImage(t *testing.T) {
+	img2img := readFile(t, workflowTestdata(t, "sd15_img2img.json"))
+	w := newWorld(t, withEnv("DISCORDBOT_WORKFLOWS_IMG2IMG", "img2img"))
+	owner := w.guild.Owner()
+	alice := w.generator("alice")
+	bob := w.member("bob")
+	w.addWorkflow(owner, "img2img", "sd15_img2img.json", img2img)
+	photo := testPNG(t, 80, 72)
+	posted, err := w.discord.PostUserMessage(bob, w.general, "my dog", discordtest.File{Name: "dog.png", Data: photo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := w.discord.MessageCommand(t.Context(), alice, "Generate from this image", posted).Wait(t.Context())
+	if err != nil || resp.Type != discordtest.ResponseModal || resp.Modal == nil {
+		t.Fatalf("the command should ask for a prompt: %+v, %v", resp, err)
+	}
+	r := w.submitModal(alice, w.general, *resp.Modal, map[string]string{render.InputPrompt: "the dog as an oil painting"})
+	if !strings.Contains(text(r), "#1") {
+		t.Fatalf("the job should be queued: %s", text(r))
+	}
+	w.result(w.general, 1)
+	if got := w.jobOf(1).WorkflowName; got != "img2img" {
+		t.Errorf("the job ran %q, want img2img", got)
+	}
+	name, _ := w.graphOf(1).input("LoadImage", "image").(string)
+	if got := w.uploadedInput(name); !bytes.Equal(got, photo) {
+		t.Fatalf("ComfyUI got %d bytes, not bob's %d-byte picture", len(got), len(photo))
+	}
+
+	words, err := w.discord.PostUserMessage(bob, w.general, "no picture here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = w.answer(w.discord.MessageCommand(t.Context(), alice, "Generate from this image", words))
+	if !r.Ephemeral || !strings.Contains(text(r), "no PNG, JPEG or WEBP image") {
+		t.Fatalf("a message without an image should get a private explanation: %s", text(r))
+	}
+	w.noViolations()
+}

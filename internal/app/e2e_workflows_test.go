@@ -138,22 +138,24 @@ func TestAdminWorkflowAdd(t *testing.T) {
 		t.Fatal("after refused uploads, basic should still run the first graph")
 	}
 
-	// A UI-format file (the frontend's Save) is converted to the API graph;
-	// its LoadImage must name an image this ComfyUI has.
-	r = w.addWorkflow(owner, "from-ui", "saved.json", ui)
-	if got := text(r); !strings.Contains(got, `node 19 "Load Image" (LoadImage) input image`) || !strings.Contains(got, "stays as it was") {
+	// A UI-format file (the frontend's Save) is converted to the API graph
+	// and validated too, except for its LoadImage's file, which this
+	// ComfyUI lacks: each job uploads its own image there.
+	broken := strings.Replace(string(ui), `"KSampler"`, `"KSamplerNotInstalled"`, 1)
+	r = w.addWorkflow(owner, "from-ui", "saved.json", []byte(broken))
+	if got := text(r); !strings.Contains(got, "KSamplerNotInstalled") || !strings.Contains(got, "stays as it was") {
 		t.Fatalf("a converted workflow is validated too: %s", got)
 	}
-	ui = []byte(strings.Replace(string(ui), "f1f41eb3209fee6c1b28326ef45ccda2f64ed187dce027d5a5c325d3.png", "example.png", 1))
 	r = w.addWorkflow(owner, "from-ui", "saved.json", ui)
 	if !strings.Contains(text(r), "Workflow from-ui saved") || !strings.Contains(text(r), "Converted from the UI format") {
-		t.Fatalf("a UI-format file should be converted and saved: %s", text(r))
+		t.Fatalf("a UI-format file should be converted and saved, its LoadImage left to each job: %s", text(r))
 	}
 	conv, err := w.openStore().Workflow(t.Context(), w.guild.ID.String(), "from-ui")
 	if err != nil || strings.Contains(string(conv.Graph), `"links"`) || !strings.Contains(string(conv.Graph), `"class_type"`) {
 		t.Fatalf("the stored graph should be API format: %s, %v", conv.Graph, err)
 	}
-	id = jobIDOf(t, w.slash(alice, "generate", discordtest.StringArg("prompt", "a green fox"), discordtest.StringArg("workflow", "from-ui")))
+	id = jobIDOf(t, w.slash(alice, "generate", discordtest.StringArg("prompt", "a green fox"), discordtest.StringArg("workflow", "from-ui"),
+		discordtest.AttachmentArg("image", "fox.png", testPNG(t, 64, 64))))
 	if !sameClasses(graphClasses(w.graphOf(id)), classesOf(t, conv.Graph)) {
 		t.Fatal("the converted workflow should run as stored")
 	}

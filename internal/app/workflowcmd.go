@@ -251,7 +251,7 @@ func validateOn(server *catalogue, entry *workflow.Entry, rep *workflow.Report) 
 		resolved = w // no checkpoints at all: validation names the missing one
 	}
 	var invalid *workflow.ValidationError
-	if err := workflow.Validate(resolved, info); errors.As(err, &invalid) {
+	if err := workflow.Validate(resolved, info, bindings.InputImages()...); errors.As(err, &invalid) {
 		v.OK, v.Problems = false, invalid.Problems
 	}
 	return v

@@ -33,6 +33,7 @@ func Commands(l CommandLimits) []discord.ApplicationCommandCreate {
 		preferencesCommand(),
 		adminCommand(),
 		discord.SlashCommandCreate{Name: "help", Description: "What the bot does and the commands you may use", Contexts: contexts, IntegrationTypes: installs},
+		fromImageCommand(),
 	}
 }
 

@@ -53,6 +53,7 @@ func (b *Bot) routes() []route {
 	rs = append(rs, b.historyRoutes()...)
 	rs = append(rs, b.resultRoutes()...)
 	rs = append(rs, b.imageActionRoutes()...)
+	rs = append(rs, b.fromImageRoutes()...)
 	// The mux matches path prefixes in order: longer patterns go first, so
 	// /admin/clear/{guild}/confirm is not taken for /admin/clear.
 	slices.SortStableFunc(rs, func(a, b route) int {

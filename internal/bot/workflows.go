@@ -131,7 +131,7 @@ func fitting(w *workflow.Workflow, b workflow.Bindings, cats []jobs.Catalogue) (
 	for _, cat := range cats {
 		built, err := workflow.ResolveCheckpoint(w, b, cat.Checkpoints, nil)
 		if err == nil {
-			err = workflow.Validate(built, cat.Info)
+			err = workflow.Validate(built, cat.Info, b.InputImages()...)
 		}
 		if err == nil {
 			return cat, nil

@@ -10,6 +10,9 @@ import (
 // for /queue view), and button paths named by what the button does.
 const (
 	PathGenerate = "generate"
+	// PathFromImage is the message command (Apps → Generate from this image)
+	// and the prompt it asks for.
+	PathFromImage = "Generate from this image"
 
 	PathQueueView   = "queue view"
 	PathQueueStatus = "queue status"
@@ -115,6 +118,7 @@ func requirements() []requirement {
 
 		{PathHistoryPage, user},
 		{PathTemplateGenerate, generator},
+		{PathFromImage, generator},
 	}
 }
 
@@ -150,8 +154,8 @@ func Known(path string) bool {
 	return false
 }
 
-// IsButton reports whether path names a button (or the modal it opens)
-// rather than a slash command.
+// IsButton reports whether path names a button (or the modal it opens),
+// or a context menu command, rather than a slash command.
 func IsButton(path string) bool {
-	return strings.HasPrefix(path, "job ") || path == PathHistoryPage || path == PathTemplateGenerate
+	return strings.HasPrefix(path, "job ") || path == PathHistoryPage || path == PathTemplateGenerate || path == PathFromImage
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
@@ -88,5 +89,25 @@ func UseInputModal(j model.Job, n int) discord.ModalCreate {
 	return modal(ImageActionID(j.ID, ActionUseInput, n), fmt.Sprintf("Start from image %d of job #%d", n, j.ID),
 		label("Prompt", "What to make of the image", paragraph(InputPrompt, j.Params.Prompt, true)),
 		label("Negative prompt", "", paragraph(InputNegative, j.Params.Negative, false)),
+	)
+}
+
+// FromImagePattern is the mux pattern of the prompt "Generate from this
+// image" asks for; FromImageID names the message and which of its
+// attachments, so the image is read afresh from Discord on submission.
+const FromImagePattern = "/fromimage/{channel}/{message}/{attachment}"
+
+// FromImageID is the custom ID of the prompt for attachment n (0-based)
+// of message msg in channel ch.
+func FromImageID(ch, msg snowflake.ID, n int) string {
+	return "/fromimage/" + ch.String() + "/" + msg.String() + "/" + strconv.Itoa(n)
+}
+
+// FromImageModal asks for the prompt of a job starting from an image
+// someone posted.
+func FromImageModal(ch, msg snowflake.ID, n int, filename string) discord.ModalCreate {
+	return modal(FromImageID(ch, msg, n), "Generate from "+Truncate(filename, 30),
+		label("Prompt", "What to make of the image", paragraph(InputPrompt, "", true)),
+		label("Negative prompt", "", paragraph(InputNegative, "", false)),
 	)
 }

@@ -44,6 +44,17 @@ func (b Bindings) Get(p Param) (Binding, bool) {
 	return bind, ok
 }
 
+// InputImages are the inputs input images are written to. Their values
+// are files uploaded when a job is submitted, so checking a workflow before
+// then passes them to Validate as pending.
+func (b Bindings) InputImages() []Target {
+	var out []Target
+	for _, p := range []Param{ParamImage, ParamImage2} {
+		out = append(out, b.Params[p].Targets...)
+	}
+	return out
+}
+
 // binds reports whether any of params is written to node id.
 func (b Bindings) binds(id string, params ...Param) bool {
 	for _, p := range params {

@@ -102,3 +102,11 @@ func TestInputImageIsWrittenAndNotCheckedAgainstChoices(t *testing.T) {
 		t.Fatalf("the uploaded image is pending, not a problem: %v", err)
 	}
 }
+
+func TestInputImagesListsBothSlots(t *testing.T) {
+	w := mustParse(t, []byte(fmt.Sprintf(img2img, `"Load Image"`, secondImage("9", "Load Image"))))
+	got := Bind(w, nil).InputImages()
+	if len(got) != 2 || got[0] != (Target{Node: "1", Input: "image"}) || got[1] != (Target{Node: "9", Input: "image"}) {
+		t.Fatalf("InputImages = %v, want 1.image and 9.image", got)
+	}
+}
