@@ -64,6 +64,14 @@ func AttachmentArg(name, filename string, data []byte) Arg {
 // Name is the option name.
 func (a Arg) Name() string { return a.name }
 
+// File is the file an AttachmentArg attaches (Name and Data set).
+func (a Arg) File() (File, bool) {
+	if a.file == nil {
+		return File{}, false
+	}
+	return File{Name: a.file.name, Data: a.file.data}, true
+}
+
 func (a Arg) asString() string {
 	if s, ok := a.value.(string); ok {
 		return s

@@ -1,7 +1,11 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +25,9 @@ const (
 	optRole            = 8
 	optMentionable     = 9
 	optNumber          = 10
+	optAttachment      = 11
+
+	cmdChatInput = 1
 )
 
 // resolver turns the @user, @role and #channel a script names into the
@@ -38,6 +45,7 @@ func leafOptions(cmds []discordtest.Command, path string) ([]discordtest.Command
 	if len(segs) == 0 {
 		return nil, fmt.Errorf("empty command")
 	}
+	cmds = slices.DeleteFunc(slices.Clone(cmds), func(c discordtest.Command) bool { return c.Type != cmdChatInput })
 	i := slices.IndexFunc(cmds, func(c discordtest.Command) bool { return c.Name == segs[0] })
 	if i < 0 {
 		return nil, fmt.Errorf("the bot has no /%s; it has %s", segs[0], commandNames(cmds))
@@ -85,9 +93,10 @@ func subcommandNames(opts []discordtest.CommandOption) string {
 }
 
 // buildArgs types the script's name:value options after the command's
-// definition. focused, when not empty, is the autocomplete option being
-// typed: it stays a string and required options may be missing.
-func buildArgs(defs []discordtest.CommandOption, given []Option, focused string, r resolver) (args []discordtest.Arg, typed *discordtest.Arg, err error) {
+// definition; files to attach (@path) are read relative to dir. focused,
+// when not empty, is the autocomplete option being typed: it stays a
+// string and required options may be missing.
+func buildArgs(defs []discordtest.CommandOption, given []Option, focused, dir string, r resolver) (args []discordtest.Arg, typed *discordtest.Arg, err error) {
 	for _, o := range given {
 		i := slices.IndexFunc(defs, func(d discordtest.CommandOption) bool { return d.Name == o.Name })
 		if i < 0 {
@@ -102,7 +111,7 @@ func buildArgs(defs []discordtest.CommandOption, given []Option, focused string,
 			typed = &a
 			continue
 		}
-		a, err := typedArg(def, o.Value, r)
+		a, err := typedArg(def, o.Value, dir, r)
 		if err != nil {
 			return nil, nil, fmt.Errorf("option %s: %w", o.Name, err)
 		}
@@ -131,8 +140,8 @@ func optionNames(defs []discordtest.CommandOption) string {
 }
 
 // typedArg reads one value as the option's type wants it; a choice may be
-// given by its name or its value.
-func typedArg(def discordtest.CommandOption, v string, r resolver) (discordtest.Arg, error) {
+// given by its name or its value, a file to attach as @path under dir.
+func typedArg(def discordtest.CommandOption, v, dir string, r resolver) (discordtest.Arg, error) {
 	if len(def.Choices) > 0 {
 		c, err := choose(def.Choices, v)
 		if err != nil {
@@ -180,8 +189,38 @@ func typedArg(def discordtest.CommandOption, v string, r resolver) (discordtest.
 			return discordtest.Arg{}, fmt.Errorf("no channel %s: the sandbox has #general and #nsfw", v)
 		}
 		return discordtest.ChannelArg(def.Name, c), nil
+	case optAttachment:
+		path, ok := strings.CutPrefix(v, "@")
+		if !ok || path == "" {
+			return discordtest.Arg{}, fmt.Errorf("attach a file as @path, e.g. %s:@cat.png", def.Name)
+		}
+		f, err := readFile(dir, path)
+		if err != nil {
+			return discordtest.Arg{}, err
+		}
+		return discordtest.AttachmentArg(def.Name, f.Name, f.Data), nil
 	}
 	return discordtest.Arg{}, fmt.Errorf("the sandbox cannot fill options of type %d", def.Type)
+}
+
+// readFile reads a file a script attaches: path as written after @,
+// relative to dir unless absolute. Errors name both.
+func readFile(dir, path string) (discordtest.File, error) {
+	full := path
+	if !filepath.IsAbs(path) {
+		full = filepath.Join(dir, path)
+	}
+	if abs, err := filepath.Abs(full); err == nil {
+		full = abs
+	}
+	data, err := os.ReadFile(full)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return discordtest.File{}, fmt.Errorf("no file @%s (looked for %s)", path, full)
+	case err != nil:
+		return discordtest.File{}, fmt.Errorf("cannot read @%s: %w", path, err)
+	}
+	return discordtest.File{Name: filepath.Base(full), Data: data}, nil
 }
 
 // choose maps a choice's name or value to the value to send.

@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,9 +37,17 @@ func (p *people) roleNamed(n string) *discordtest.Role {
 	return p.roles[n]
 }
 
+// Context menu command types, which Commands returns beside slash
+// commands.
+const (
+	cmdUser    = 2
+	cmdMessage = 3
+)
+
 // tree is a command tree as Commands returns it.
 var tree = []discordtest.Command{
-	{Name: "generate", Options: []discordtest.CommandOption{
+	{Type: cmdMessage, Name: "generate"},
+	{Type: cmdChatInput, Name: "generate", Options: []discordtest.CommandOption{
 		{Type: optString, Name: "prompt", Required: true},
 		{Type: optInteger, Name: "steps"},
 		{Type: optNumber, Name: "cfg"},
@@ -44,14 +55,16 @@ var tree = []discordtest.Command{
 		{Type: optString, Name: "delivery", Choices: []discordtest.Choice{{Name: "In the channel", Value: "channel"}, {Name: "dm", Value: "dm"}}},
 		{Type: optInteger, Name: "size", Choices: []discordtest.Choice{{Name: "small", Value: float64(512)}}},
 		{Type: optString, Name: "workflow", Autocomplete: true},
+		{Type: optAttachment, Name: "image"},
 	}},
-	{Name: "admin", Options: []discordtest.CommandOption{
+	{Type: cmdChatInput, Name: "admin", Options: []discordtest.CommandOption{
 		{Type: optSubCommand, Name: "setroles", Options: []discordtest.CommandOption{{Type: optRole, Name: "generator"}}},
 		{Type: optSubCommandGroup, Name: "config", Options: []discordtest.CommandOption{
 			{Type: optSubCommand, Name: "channel", Options: []discordtest.CommandOption{{Type: optChannel, Name: "channel", Required: true}}},
 		}},
 	}},
-	{Name: "history", Options: []discordtest.CommandOption{
+	{Type: cmdUser, Name: "Show Jobs"},
+	{Type: cmdChatInput, Name: "history", Options: []discordtest.CommandOption{
 		{Type: optSubCommand, Name: "list", Options: []discordtest.CommandOption{{Type: optUser, Name: "user"}, {Type: optMentionable, Name: "who"}}},
 	}},
 }
@@ -71,6 +84,18 @@ func newPeople(t *testing.T) *people {
 
 func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 	p := newPeople(t)
+	dir := t.TempDir()
+	img := []byte("\x89PNG\r\n\x1a\n not really")
+	if err := os.Mkdir(filepath.Join(dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in", "cat.png"), img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "dog.png")
+	if err := os.WriteFile(elsewhere, []byte("woof"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	type args = []discordtest.Arg
 	str, num, integer, boolean := discordtest.StringArg, discordtest.NumberArg, discordtest.IntArg, discordtest.BoolArg
 	cases := []struct {
@@ -104,6 +129,12 @@ func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 			want: func() args { return args{str("prompt", "x"), str("workflow", "de")} }},
 		{path: "generate", opts: []Option{{"workflow", "de"}}, focused: "workflow",
 			want: func() args { return args{str("workflow", "de")} }},
+		{path: "generate", opts: []Option{{"prompt", "x"}, {"image", "@in/cat.png"}},
+			want: func() args { return args{str("prompt", "x"), discordtest.AttachmentArg("image", "cat.png", img)} }},
+		{path: "generate", opts: []Option{{"prompt", "x"}, {"image", "@" + elsewhere}},
+			want: func() args {
+				return args{str("prompt", "x"), discordtest.AttachmentArg("image", "dog.png", []byte("woof"))}
+			}},
 
 		{path: "generate", opts: []Option{{"steps", "20"}}, wantErr: "option prompt is required"},
 		{path: "generate", opts: []Option{{"prompt", "x"}, {"steps", "many"}}, wantErr: `option steps: "many" is not a whole number`},
@@ -118,6 +149,10 @@ func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 		{path: "admin config", wantErr: "/admin config needs a subcommand: channel"},
 		{path: "admin dance", wantErr: `/admin has no subcommand "dance"`},
 		{path: "imagine", wantErr: "the bot has no /imagine; it has /generate /admin /history"},
+		{path: "generate", opts: []Option{{"prompt", "x"}, {"image", "@in/dog.png"}},
+			wantErr: "option image: no file @in/dog.png (looked for " + filepath.Join(dir, "in", "dog.png") + ")"},
+		{path: "generate", opts: []Option{{"prompt", "x"}, {"image", "@in"}}, wantErr: "cannot read @in"},
+		{path: "generate", opts: []Option{{"prompt", "x"}, {"image", "in/cat.png"}}, wantErr: "attach a file as @path, e.g. image:@cat.png"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path+" "+fmt.Sprint(tc.opts), func(t *testing.T) {
@@ -125,7 +160,7 @@ func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 			var got args
 			var focused *discordtest.Arg
 			if err == nil {
-				got, focused, err = buildArgs(defs, tc.opts, tc.focused, p)
+				got, focused, err = buildArgs(defs, tc.opts, tc.focused, dir, p)
 			}
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -144,7 +179,7 @@ func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 				t.Fatalf("got %d args, want %d", len(got), len(want))
 			}
 			for i := range want {
-				if got[i] != want[i] {
+				if !sameArg(got[i], want[i]) {
 					t.Errorf("arg %d (%s) differs from what the script said", i, want[i].Name())
 				}
 			}
@@ -153,4 +188,15 @@ func TestBuildArgsTypesOptionsFromTheTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameArg compares arguments; those that attach a file by its name and
+// bytes.
+func sameArg(a, b discordtest.Arg) bool {
+	fa, okA := a.File()
+	fb, okB := b.File()
+	if okA || okB {
+		return okA && okB && a.Name() == b.Name() && fa.Name == fb.Name && bytes.Equal(fa.Data, fb.Data)
+	}
+	return a == b
 }

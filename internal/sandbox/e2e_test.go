@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -273,5 +275,72 @@ func TestTheBotDyingEndsTheRun(t *testing.T) {
 	}
 	if !r.sess.Kept() {
 		t.Error("the log of a failed run must be kept")
+	}
+}
+
+// A user posts a file from beside the script, and the lines that attach
+// files or pick a context menu command name their line when they cannot
+// be done.
+func TestPostsAndAttachedFiles(t *testing.T) {
+	dir := t.TempDir()
+	var img bytes.Buffer
+	if err := png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 16, 8))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cat.png"), img.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "script.txt")
+	lines := strings.Join([]string{
+		"user alice roles=generator",
+		`alice: post "look" @cat.png`,
+		`alice: /generate prompt:"a cat" image:@cat.png`,
+		`alice: apps "Nope" on last`,
+		`alice: post "x" @missing.png`,
+		`alice: /generate prompt:"x" image:@missing.png`,
+		`alice: apps "Nope" on @carol`,
+	}, "\n")
+	if err := os.WriteFile(script, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	steps, err := sandbox.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := start(t)
+	if err := r.sess.Run(t.Context(), steps[:3]); err != nil {
+		t.Fatalf("the post and the command with a file must reach the bot: %v", err)
+	}
+	var posts []event
+	for _, e := range r.events() {
+		if e.Event == "post" {
+			posts = append(posts, e)
+		}
+	}
+	if len(posts) != 1 || posts[0].User != "alice" || posts[0].Channel != "#general" || posts[0].Content != "look" ||
+		len(posts[0].Files) != 1 || posts[0].Files[0].Name != "cat.png" || posts[0].Files[0].Bytes != img.Len() || posts[0].Files[0].Width != 16 {
+		t.Fatalf("want alice's post with cat.png (16x8), got %+v", posts)
+	}
+	if evs := r.events(); evs[len(evs)-1].User != "alice" || evs[len(evs)-1].Event == "error" {
+		t.Errorf("/generate with an image got no answer for alice: %+v", evs[len(evs)-1])
+	}
+	missing := filepath.Join(dir, "missing.png")
+	for i, want := range []string{
+		`unknown message command "Nope"`,
+		"no file @missing.png (looked for " + missing + ")",
+		"option image: no file @missing.png (looked for " + missing + ")",
+		"who is carol?",
+	} {
+		st := steps[3+i]
+		err := r.sess.Exec(t.Context(), st)
+		var se *sandbox.ScriptError
+		if !errors.As(err, &se) || se.Line != st.Line || !strings.Contains(se.Msg, want) {
+			t.Errorf("%s: want a script error on line %d saying %q, got %v", st.Text, st.Line, want, err)
+		}
 	}
 }

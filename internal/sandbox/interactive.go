@@ -49,7 +49,7 @@ func (s *Session) Interactive(ctx context.Context, in io.Reader, prompt io.Write
 			return s.out.flush(ctx, len(s.discord.Events()))
 		case line = <-lines:
 		}
-		st, ok, err := parseNumbered(n, line)
+		st, ok, err := parseNumbered(n, line, "")
 		if err == nil && ok {
 			err = s.Exec(ctx, st)
 		}

@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,8 +18,12 @@ import (
 type Step struct {
 	Line int
 	Text string // the line as written, for the transcript and errors
-	Kind string // user, command, autocomplete, click, modal, comfy, wait, restart, crash
-	User string // who acts (command, autocomplete, click, modal) or is declared (user)
+	Kind string // user, command, autocomplete, click, modal, post, apps, comfy, wait, restart, crash
+	User string // who acts (command, autocomplete, click, modal, post, apps) or is declared (user)
+
+	// Dir is the directory that relative @paths (files to attach) resolve
+	// against: the script file's, or "" for the current directory.
+	Dir string
 
 	// Channel is where an action happens: "" for #general, "#name" or "dm"
 	// ("alice: in dm /generate …").
@@ -34,6 +40,15 @@ type Step struct {
 	Focused string // autocomplete: the option being typed
 
 	Label string // click: the button's label
+
+	// post: the message's text and the files attached, as written after @
+	Content string
+	Files   []string
+
+	// apps: Command is the context menu command's name, Target what it is
+	// picked on: "last" (the newest message there that is not ephemeral,
+	// for a message command) or "@name" (a user command).
+	Target string
 
 	// comfy: knobs (jobtime, images, size, fail) or an action (restart, down, up)
 	Knobs  map[string]string
@@ -63,12 +78,20 @@ func (e *ScriptError) Error() string {
 }
 
 // Parse reads a whole script. Blank lines and # comments are skipped.
+// When r is a file opened by name (as --script FILE is), @paths resolve
+// against the file's directory; otherwise (stdin) against the current one.
 func Parse(r io.Reader) ([]Step, error) {
+	dir := ""
+	if f, ok := r.(*os.File); ok && f != os.Stdin {
+		if abs, err := filepath.Abs(f.Name()); err == nil {
+			dir = filepath.Dir(abs)
+		}
+	}
 	var steps []Step
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		st, ok, err := parseNumbered(n, sc.Text())
+		st, ok, err := parseNumbered(n, sc.Text(), dir)
 		if err != nil {
 			return nil, err
 		}
@@ -82,9 +105,9 @@ func Parse(r io.Reader) ([]Step, error) {
 	return steps, nil
 }
 
-// parseNumbered reads line n of a script; ok is false for a blank or
-// comment line. Errors are *ScriptError.
-func parseNumbered(n int, raw string) (st Step, ok bool, err error) {
+// parseNumbered reads line n of a script whose @paths resolve against
+// dir; ok is false for a blank or comment line. Errors are *ScriptError.
+func parseNumbered(n int, raw, dir string) (st Step, ok bool, err error) {
 	line := stripComment(raw)
 	if line == "" {
 		return Step{}, false, nil
@@ -93,7 +116,7 @@ func parseNumbered(n int, raw string) (st Step, ok bool, err error) {
 	if err != nil {
 		return Step{}, false, &ScriptError{Line: n, Text: raw, Msg: err.Error()}
 	}
-	st.Line, st.Text = n, strings.TrimSpace(raw)
+	st.Line, st.Text, st.Dir = n, strings.TrimSpace(raw), dir
 	return st, true, nil
 }
 
@@ -198,8 +221,34 @@ func parseAction(user string, args []string) (Step, error) {
 	case args[0] == "modal":
 		opts, err := parseOptions(args[1:])
 		return Step{Kind: "modal", User: user, Options: opts}, err
+	case args[0] == "post":
+		return parsePost(user, args[1:])
+	case args[0] == "apps":
+		if len(args) != 4 || args[1] == "" || args[2] != "on" || (args[3] != "last" && (!strings.HasPrefix(args[3], "@") || len(args[3]) < 2)) {
+			return Step{}, fmt.Errorf(`apps needs a command name in quotes and what it is picked on: apps "Generate from this image" on last (or on @bob)`)
+		}
+		return Step{Kind: "apps", User: user, Command: args[1], Target: args[3]}, nil
 	}
-	return Step{}, fmt.Errorf("unknown action %q: use /command, autocomplete, click or modal", args[0])
+	return Step{}, fmt.Errorf("unknown action %q: use /command, autocomplete, click, modal, post or apps", args[0])
+}
+
+// parsePost reads `post "text" @file…`; the text may be "" when files
+// are attached.
+func parsePost(user string, args []string) (Step, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "@") {
+		return Step{}, fmt.Errorf(`post needs the text in quotes first, then any files: post "look" @cat.png (or post "" @cat.png)`)
+	}
+	st := Step{Kind: "post", User: user, Content: args[0]}
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "@") || len(a) < 2 {
+			return Step{}, fmt.Errorf("post: %q is not a file; attach files as @path, after the text in quotes", a)
+		}
+		st.Files = append(st.Files, strings.TrimPrefix(a, "@"))
+	}
+	if st.Content == "" && len(st.Files) == 0 {
+		return Step{}, fmt.Errorf(`post needs text or a file: post "look" @cat.png`)
+	}
+	return st, nil
 }
 
 // parseCommand reads "/template load name:x" into "template load" and options.

@@ -2,6 +2,9 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -125,8 +128,92 @@ func TestParseKeepsTheLineAndThePlace(t *testing.T) {
 	}
 }
 
+func TestParseAttachmentsPostsAndApps(t *testing.T) {
+	steps, err := Parse(strings.NewReader(`alice: /generate prompt:"x" image:@path.png
+alice: /generate prompt:"x" image:"@my pics/cat one.png"
+alice: post "look" @cat.png @../shared/dog.webp
+alice: post "" @/tmp/cat.png
+alice: in #nsfw post "just words"
+alice: apps "Generate from this image" on last
+alice: in dm apps "Show Jobs" on @bob
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"attachment option", steps[0].Options[1], Option{"image", "@path.png"}},
+		{"quoted path with spaces", steps[1].Options[1].Value, "@my pics/cat one.png"},
+		{"post", steps[2].Kind + " " + steps[2].Content, "post look"},
+		{"post files", strings.Join(steps[2].Files, ","), "cat.png,../shared/dog.webp"},
+		{"files only", steps[3].Content + strings.Join(steps[3].Files, ","), "/tmp/cat.png"},
+		{"post in a channel", steps[4].Channel + " " + steps[4].Content + " " + fmt.Sprint(len(steps[4].Files)), "#nsfw just words 0"},
+		{"apps", steps[5].Kind + " " + steps[5].Command + " on " + steps[5].Target, "apps Generate from this image on last"},
+		{"apps on a user, in dm", steps[6].Channel + " " + steps[6].Command + " on " + steps[6].Target, "dm Show Jobs on @bob"},
+		{"from a reader, paths are the current directory's", steps[0].Dir, ""},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseFileResolvesAgainstItsDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "scripts")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "try.txt")
+	if err := os.WriteFile(path, []byte("user alice\nalice: post \"look\" @cat.png\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	steps, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps {
+		if st.Dir != dir {
+			t.Errorf("line %d: Dir = %q, want %q", st.Line, st.Dir, dir)
+		}
+	}
+}
+
+func TestParsePostAndAppsErrors(t *testing.T) {
+	cases := []struct{ line, want string }{
+		{"a: post", "post needs the text in quotes first"},
+		{"a: post @cat.png", "post needs the text in quotes first"},
+		{`a: post "look" cat.png`, `"cat.png" is not a file`},
+		{`a: post "look" @`, `"@" is not a file`},
+		{`a: post ""`, "post needs text or a file"},
+		{`a: apps "Generate from this image"`, "apps needs a command name in quotes"},
+		{`a: apps "Generate from this image" on first`, "apps needs a command name in quotes"},
+		{`a: apps Generate from this image on last`, "apps needs a command name in quotes"},
+		{`a: apps "" on last`, "apps needs a command name in quotes"},
+		{`a: apps "Show Jobs" on @`, "apps needs a command name in quotes"},
+		{"a: dance", "use /command, autocomplete, click, modal, post or apps"},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			_, err := Parse(strings.NewReader("user a\n\n" + c.line + "\n"))
+			var se *ScriptError
+			if !errors.As(err, &se) || se.Line != 3 || !strings.Contains(se.Msg, c.want) {
+				t.Fatalf("want a ScriptError on line 3 saying %q, got %v", c.want, err)
+			}
+		})
+	}
+}
+
 func FuzzParseLine(f *testing.F) {
-	for _, s := range []string{`a: /generate prompt:"x y" steps:3`, `wait until /a+/ 3s`, `user a roles=admin owner`, `comfy size=2x3`} {
+	for _, s := range []string{`a: /generate prompt:"x y" steps:3`, `wait until /a+/ 3s`, `user a roles=admin owner`, `comfy size=2x3`,
+		`a: /generate prompt:x image:@cat.png`, `a: post "look" @cat.png`, `a: apps "Generate from this image" on last`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {

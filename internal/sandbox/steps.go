@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,10 @@ func (s *Session) exec(ctx context.Context, st Step) error {
 		return s.click(ctx, st)
 	case "modal":
 		return s.modal(ctx, st)
+	case "post":
+		return s.post(st)
+	case "apps":
+		return s.apps(ctx, st)
 	case "comfy":
 		return s.comfyStep(st)
 	case "wait":
@@ -95,7 +100,7 @@ func (s *Session) command(ctx context.Context, st Step) error {
 	if err != nil {
 		return s.scriptErr(st, "%v", err)
 	}
-	args, focused, err := buildArgs(defs, st.Options, st.Focused, s)
+	args, focused, err := buildArgs(defs, st.Options, st.Focused, st.Dir, s)
 	if err != nil {
 		return s.scriptErr(st, "/%s: %v", st.Command, err)
 	}
@@ -184,6 +189,52 @@ func modalField(m *discordtest.Modal, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// post posts the user's message, with its files, where the step acts.
+func (s *Session) post(st Step) error {
+	u, ch, err := s.actor(st)
+	if err != nil {
+		return err
+	}
+	files := make([]discordtest.File, 0, len(st.Files))
+	for _, path := range st.Files {
+		f, err := readFile(st.Dir, path)
+		if err != nil {
+			return s.scriptErr(st, "%v", err)
+		}
+		files = append(files, f)
+	}
+	if _, err := s.discord.PostUserMessage(u, ch, st.Content, files...); err != nil {
+		return s.scriptErr(st, "%s", strings.TrimPrefix(err.Error(), discordtest.ErrInvalidInteraction.Error()+": "))
+	}
+	return nil
+}
+
+// apps picks a context menu command: a message command on the newest
+// message where the step acts that is not ephemeral (so "last" after
+// a post is the post, not the bot's private answer to a later command),
+// or a user command on a declared user.
+func (s *Session) apps(ctx context.Context, st Step) error {
+	u, ch, err := s.actor(st)
+	if err != nil {
+		return err
+	}
+	if st.Target != "last" {
+		name := strings.TrimPrefix(st.Target, "@")
+		target, ok := s.users[name]
+		if !ok {
+			return s.scriptErr(st, "who is %s? declare them first: user %s", name, name)
+		}
+		return s.answered(ctx, st, s.discord.UserCommand(ctx, u, ch, st.Command, target))
+	}
+	msgs := s.discord.Messages(ch.ID)
+	for _, m := range slices.Backward(msgs) {
+		if !m.Ephemeral {
+			return s.answered(ctx, st, s.discord.MessageCommand(ctx, u, st.Command, m))
+		}
+	}
+	return s.scriptErr(st, "no message in %s to pick %q on", ch.Label(), st.Command)
 }
 
 // answered waits for the bot to acknowledge the interaction and, when it
