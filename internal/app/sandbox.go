@@ -33,6 +33,9 @@ The generator role is mapped before the script starts. Lines:
 
   user alice roles=generator         a member; roles: user|generator|admin; dm=closed; owner
   alice: /generate prompt:"a fox" steps:20 delivery:dm
+  alice: /generate prompt:"x" image:@cat.png     attach a file (path from the script's folder)
+  alice: post "look" @cat.png        post a message with files ("" for no text)
+  alice: apps "Generate from this image" on last   a message command (on @bob: a user command)
   alice: /admin setroles generator:@generator    (@role, @user, #channel)
   alice: in dm /queue view           act in alice's DMs (or in #nsfw)
   alice: autocomplete /template load name:"por"
