@@ -294,3 +294,60 @@ func TestImagesComeInNodeOrderWhateverOrderComfyUIListsThem(t *testing.T) {
 		t.Errorf("the fake listed the output nodes in one order under every seed (%v): the test proves nothing", listings)
 	}
 }
+
+// everyKind saves one of each kind of output the fake knows: a still and a preview image, an
+// animated WebP, a core video, a VideoHelperSuite MP4, a FLAC and a preview FLAC, and a text.
+const everyKind = `{
+	"1": {"class_type": "EmptyImage", "inputs": {"width": 32, "height": 16, "batch_size": 3, "color": %d}},
+	"2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "still"}},
+	"3": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}},
+	"4": {"class_type": "SaveAnimatedWEBP", "inputs": {"images": ["1", 0], "filename_prefix": "anim", "fps": 6.0,
+		"lossless": true, "quality": 80, "method": "default"}},
+	"5": {"class_type": "CreateVideo", "inputs": {"images": ["1", 0], "fps": 24.0}},
+	"6": {"class_type": "SaveVideo", "inputs": {"video": ["5", 0], "filename_prefix": "video/ComfyUI", "format": "auto", "codec": "auto"}},
+	"7": {"class_type": "VHS_VideoCombine", "inputs": {"images": ["1", 0], "frame_rate": 8, "loop_count": 0,
+		"filename_prefix": "AnimateDiff", "format": "video/h264-mp4", "pingpong": false, "save_output": true}},
+	"8": {"class_type": "EmptyAudio", "inputs": {"duration": 0.5, "sample_rate": 44100, "channels": 2}},
+	"9": {"class_type": "SaveAudio", "inputs": {"audio": ["8", 0], "filename_prefix": "audio/ComfyUI"}},
+	"10": {"class_type": "PreviewAudio", "inputs": {"audio": ["8", 0]}},
+	"11": {"class_type": "PrimitiveString", "inputs": {"value": "a red fox"}},
+	"12": {"class_type": "PreviewAny", "inputs": {"source": ["11", 0]}}
+}`
+
+func TestOutcomeListsEveryKindOfFile(t *testing.T) {
+	srv := comfytest.New(t, comfytest.WithVideoCombine())
+	c := newClient(srv)
+	runClient(t, c)
+	out, err := submit(t, c, string(workflow(everyKind, 0x336699))).Wait(testContext(t))
+	if err != nil || out.Status != StatusSuccess {
+		t.Fatalf("outcome %+v, %v", out, err)
+	}
+	type summary struct {
+		node, kind, format string
+		animated, result   bool
+		media              string
+	}
+	var got []summary
+	for _, f := range out.Files {
+		got = append(got, summary{f.NodeID, f.Kind, f.Format, f.Animated, f.Result(), f.MediaType()})
+		data, err := c.View(testContext(t), f)
+		if err != nil || len(data) == 0 {
+			t.Errorf("View %s: %v", f.Filename, err)
+		}
+	}
+	want := []summary{
+		{"2", "images", "", false, true, "image/png"}, {"2", "images", "", false, true, "image/png"}, {"2", "images", "", false, true, "image/png"},
+		{"3", "images", "", false, false, "image/png"}, {"3", "images", "", false, false, "image/png"}, {"3", "images", "", false, false, "image/png"},
+		{"4", "images", "", true, true, "image/webp"},
+		{"6", "images", "", true, true, "video/mp4"},
+		{"7", "gifs", "video/h264-mp4", false, true, "video/mp4"},
+		{"9", "audio", "", false, true, "audio/flac"},
+		{"10", "audio", "", false, false, "audio/flac"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("files\n got %v\nwant %v", got, want)
+	}
+	if want := []Text{{NodeID: "12", Text: "a red fox"}}; !slices.Equal(out.Texts, want) {
+		t.Errorf("texts %v, want %v", out.Texts, want)
+	}
+}

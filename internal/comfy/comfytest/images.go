@@ -23,14 +23,16 @@ import (
 // maxSide bounds generated images so a workflow asking for 16384² cannot exhaust memory.
 const maxSide = 4096
 
-// file is something /view can serve: an upload (stored bytes) or a generated image (rendered on
-// demand, so large outputs cost no memory while they sit in the fake).
+// file is something /view can serve: an upload (stored bytes), a generated image or media file
+// (rendered on demand, so large outputs cost no memory while they sit in the fake).
 type file struct {
 	kind      string // output, temp or input
 	subfolder string
 	name      string
 	data      []byte
 	img       imageSpec
+	media     *mediaSpec
+	version   uint64 // of an upload, for the loaders' cache keys
 }
 
 type imageSpec struct {
@@ -44,8 +46,11 @@ type imageSpec struct {
 func fileKey(kind, subfolder, name string) string { return kind + "\x00" + subfolder + "\x00" + name }
 
 func (f *file) bytes(pngs *pngCache) ([]byte, error) {
-	if f.data != nil {
+	switch {
+	case f.data != nil:
 		return f.data, nil
+	case f.media != nil:
+		return f.media.render(pngs)
 	}
 	return pngs.render(f.img)
 }
@@ -197,10 +202,7 @@ func colorOf(c int64) color.NRGBA {
 // saveImagesLocked stores generated images like SaveImage (kind "output") or PreviewImage
 // ("temp") and returns their UI entries.
 func (s *Server) saveImagesLocked(kind, prefix string, spec imageSpec, count int) []any {
-	subfolder, base := "", prefix
-	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
-		subfolder, base = prefix[:i], prefix[i+1:]
-	}
+	subfolder, base, _ := splitPrefix(prefix)
 	key := fileKey(kind, subfolder, base)
 	out := make([]any, 0, count)
 	for range count {
@@ -291,7 +293,7 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 		writeServerError(w)
 		return
 	}
-	ct := mime.TypeByExtension(path.Ext(name))
+	ct := guessType(name)
 	if ct == "" || strings.HasPrefix(ct, "text/") {
 		ct = "application/octet-stream"
 	}
@@ -316,31 +318,52 @@ func cleanSubfolder(sub string) (string, bool) {
 	return c, true
 }
 
+// handleUpload follows ComfyUI's image_upload (server.py). The form fields are taken as sent:
+// the subfolder is echoed unnormalised, a type field present but empty fails like an unknown one,
+// and the file name keeps its directories (Go's multipart reader would strip them), so one that
+// climbs out of the folder is refused and one naming a folder that does not exist fails to open.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
-	fhs := r.MultipartForm.File["image"]
-	if len(fhs) == 0 || fhs[0].Filename == "" {
+	form := r.MultipartForm
+	fhs := form.File["image"]
+	if len(fhs) == 0 {
 		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
-	kind := r.FormValue("type")
-	if kind == "" {
-		kind = "input"
+	name := rawFileName(fhs[0].Header.Get("Content-Disposition"))
+	if name == "" {
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	kind := "input"
+	if v, ok := form.Value["type"]; ok {
+		kind = v[0]
 	}
 	if kind != "input" && kind != "output" && kind != "temp" {
 		// ComfyUI fails with an unassigned variable here.
 		writeServerError(w)
 		return
 	}
-	sub, ok := cleanSubfolder(r.FormValue("subfolder"))
+	subfolder := ""
+	if v, ok := form.Value["subfolder"]; ok {
+		subfolder = v[0]
+	}
+	sub, ok := cleanSubfolder(subfolder)
 	if !ok {
 		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
-	overwrite := r.FormValue("overwrite") == "true" || r.FormValue("overwrite") == "1"
+	joined := path.Join(sub, name)
+	if joined == "." || joined == ".." || strings.HasPrefix(joined, "/") || strings.HasPrefix(joined, "../") {
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	dir, base := path.Split(joined)
+	dir = strings.TrimSuffix(dir, "/")
+	overwrite := form.Value["overwrite"] != nil && (form.Value["overwrite"][0] == "true" || form.Value["overwrite"][0] == "1")
 	src, err := fhs[0].Open()
 	if err != nil {
 		writeServerError(w)
@@ -352,28 +375,57 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeServerError(w)
 		return
 	}
-	name := path.Base(strings.ReplaceAll(fhs[0].Filename, "\\", "/"))
 
 	s.mu.Lock()
+	if dir != sub && !s.dirExistsLocked(kind, dir) {
+		// The subfolder is created, but not folders named in the file name: open() fails.
+		s.mu.Unlock()
+		writeServerError(w)
+		return
+	}
+	duplicate := false
 	if !overwrite {
-		ext := path.Ext(name)
-		stem := strings.TrimSuffix(name, ext)
+		stem, ext := pySplitext(name)
 		for i := 1; ; i++ {
-			existing := s.files[fileKey(kind, sub, name)]
+			existing := s.files[fileKey(kind, dir, base)]
 			if existing == nil {
 				break
 			}
 			if old, err := existing.bytes(&s.pngs); err == nil && bytes.Equal(old, data) {
+				duplicate = true
 				break
 			}
 			name = fmt.Sprintf("%s (%d)%s", stem, i, ext)
+			base = path.Base(name)
 		}
 	}
-	s.files[fileKey(kind, sub, name)] = &file{kind: kind, subfolder: sub, name: name, data: data}
-	s.infoJSON = nil
-	s.uploads = nil
+	if !duplicate {
+		s.fileVersion++
+		s.files[fileKey(kind, dir, base)] = &file{kind: kind, subfolder: dir, name: base, data: data, version: s.fileVersion}
+		s.infoJSON = nil
+		s.uploads = nil
+	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, object{{"name", name}, {"subfolder", sub}, {"type", kind}})
+	writeJSON(w, http.StatusOK, object{{"name", name}, {"subfolder", subfolder}, {"type", kind}})
+}
+
+// rawFileName is the filename parameter of a part as sent, directories included.
+func rawFileName(disposition string) string {
+	_, params, err := mime.ParseMediaType(disposition)
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
+}
+
+// dirExistsLocked reports whether a folder of kind holds any file, at any depth.
+func (s *Server) dirExistsLocked(kind, dir string) bool {
+	for _, f := range s.files {
+		if f.kind == kind && (f.subfolder == dir || strings.HasPrefix(f.subfolder, dir+"/")) {
+			return true
+		}
+	}
+	return false
 }
 
 // imageSize reads the dimensions of an uploaded image, for LoadImage.

@@ -10,6 +10,7 @@ type knobs struct {
 	imagesPerOutput int
 	imageW, imageH  int
 	extraBytes      int
+	mediaBytes      int
 	previews        bool
 	failNext        bool
 	failClass       string
@@ -46,6 +47,18 @@ func (s *Server) SetExtraBytes(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.knobs.extraBytes = n
+}
+
+// SetMediaBytes makes every video, audio and animated image file saved from now on n bytes long,
+// padded inside the container where readers skip it (a free box, a Void element, PADDING blocks,
+// the ID3 tag, a comment chunk or extension), to test oversize deliveries cheaply. A file never
+// gets shorter than its unpadded form; WebP sizes are even (RIFF pads chunks) and an Opus file may
+// end a few bytes beyond n when Ogg's lacing cannot end it at n. 0 (the default) leaves them
+// unpadded. Still images follow SetExtraBytes.
+func (s *Server) SetMediaBytes(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.knobs.mediaBytes = n
 }
 
 // SetPreviews turns sampler previews on, as ComfyUI does with --preview-method auto; they are off

@@ -87,6 +87,9 @@ func (ex *execution) exec(ctx context.Context, n *node, in map[string]any) (exec
 		ex.failFirst = false
 		return execResult{}, &runtimeError{typ: "RuntimeError", msg: fmt.Sprintf("comfytest: injected failure in %s", n.class)}
 	}
+	if run := ex.s.custom[n.class]; run != nil {
+		return run(ctx, ex, n, cl, in)
+	}
 	res := execResult{max: 1}
 	switch {
 	case n.class == "EmptyImage":
@@ -146,6 +149,9 @@ func (ex *execution) exec(ctx context.Context, n *node, in map[string]any) (exec
 	case n.class == "PreviewAny":
 		res.ui = object{{"text", []string{describe(in["source"])}}}
 	default:
+		if media, ok, err := ex.execMedia(n, in); ok {
+			return media, err
+		}
 		res.outputs = passThrough(cl, in)
 	}
 	return res, nil
@@ -215,6 +221,12 @@ func (ex *execution) progress(ctx context.Context, id string, value, maxValue in
 	if !sleep(ctx, ex.unit) {
 		return ctx.Err()
 	}
+	return ex.progressNow(id, value, maxValue, preview, mime)
+}
+
+// progressNow sends a progress update without waiting: for steps the job duration is not spread
+// over (see progressSteps).
+func (ex *execution) progressNow(id string, value, maxValue int, preview []byte, mime string) error {
 	s, j := ex.s, ex.j
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,9 +266,8 @@ func (ex *execution) outputSpec(img imageVal) (imageSpec, int) {
 
 // saveImages is SaveImage (output folder) and PreviewImage (temp folder).
 func (ex *execution) saveImages(n *node, in map[string]any, kind, prefix string) (execResult, error) {
-	if strings.Contains(prefix, "..") || strings.HasPrefix(prefix, "/") {
-		return execResult{}, &runtimeError{typ: "Exception",
-			msg: "**** ERROR: Saving image outside the output folder is not allowed."}
+	if _, _, err := splitPrefix(prefix); err != nil {
+		return execResult{}, err
 	}
 	img := imageIn(in)
 	spec, count := ex.outputSpec(img)
@@ -307,8 +318,18 @@ func passThrough(cl *class, in map[string]any) []any {
 	var img *imageVal
 	var lat *latentVal
 	var msk *maskVal
+	var aud *audioVal
+	var vid *videoVal
 	for _, spec := range cl.inputs {
 		switch v := in[spec.name].(type) {
+		case audioVal:
+			if aud == nil {
+				aud = &v
+			}
+		case videoVal:
+			if vid == nil {
+				vid = &v
+			}
 		case imageVal:
 			if img == nil {
 				img = &v
@@ -354,6 +375,26 @@ func passThrough(cl *class, in map[string]any) []any {
 				outs[i] = maskVal{img.w, img.h, img.batch}
 			default:
 				outs[i] = maskVal{defaultSide, defaultSide, 1}
+			}
+		case "AUDIO":
+			switch {
+			case aud != nil:
+				outs[i] = *aud
+			case vid != nil && vid.audio != nil:
+				outs[i] = *vid.audio
+			default:
+				outs[i] = audioVal{rate: defaultRate, channels: defaultChannels, samples: defaultRate, batch: 1}
+			}
+		case "VIDEO":
+			switch {
+			case vid != nil:
+				outs[i] = *vid
+			default:
+				frames := imageVal{w: defaultSide, h: defaultSide, batch: defaultFPS, color: colorOf(0x808080)}
+				if img != nil {
+					frames = *img
+				}
+				outs[i] = videoVal{frames: frames, fps: defaultFPS}
 			}
 		case "INT", "FLOAT", "STRING", "BOOLEAN":
 			outs[i] = firstLiteral(cl, in, typ)
@@ -453,6 +494,10 @@ func describe(v any) string {
 		return fmt.Sprintf("tensor(shape=[%d, %d, %d])", t.batch, t.h, t.w)
 	case sigmasVal:
 		return fmt.Sprintf("tensor(shape=[%d])", t.steps+1)
+	case audioVal:
+		return describeAudio(t)
+	case videoVal:
+		return "<comfy_api.latest._input_impl.video_types.VideoFromComponents object>"
 	case opaque:
 		return "<" + t.typ + " object>"
 	}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // objectInfoJSON is GET /object_info of a stock ComfyUI 0.3.64 without model files.
@@ -34,7 +35,8 @@ type inputSpec struct {
 	choices  []string
 	config   []any // [type, options] as served, echoed in validation errors
 	min, max json.Number
-	folder   string // model folder that fills the choice list
+	folder   string   // model folder that fills the choice list
+	accepts  []string // further link types a custom node's input takes (see CustomNode.Accepts)
 }
 
 func (c *class) input(name string) *inputSpec {
@@ -76,14 +78,29 @@ func modelFolder(class, input string) string {
 		return "gligen"
 	case "PhotoMakerLoader.photomaker_model_name":
 		return "photomaker"
-	case "LoadImage.image", "LoadImageMask.image":
+	case "LoadImage.image", "LoadImageMask.image", "LoadAudio.audio", "LoadVideo.file":
 		return inputFolder
 	}
 	return ""
 }
 
-// inputFolder stands for the uploaded input images in modelInputs.
+// inputFolder stands for the files of the input folder in modelFolder.
 const inputFolder = "<input>"
+
+// inputFile describes the loaders of input files: the content types their list shows (the
+// top-level files of the input folder of those types) and the message of their own check, which
+// looks for the file in any folder instead of the list.
+type inputFile struct {
+	types   []string
+	invalid string
+}
+
+var inputFiles = map[string]inputFile{
+	"LoadImage":     {[]string{"image"}, "Invalid image file: %s"},
+	"LoadImageMask": {[]string{"image"}, "Invalid image file: %s"},
+	"LoadAudio":     {[]string{"audio", "video"}, "Invalid audio file: %s"},
+	"LoadVideo":     {[]string{"video"}, "Invalid video file: %s"},
+}
 
 func defaultModels() map[string][]string {
 	return map[string][]string{
@@ -239,13 +256,21 @@ func stringList(list []any) []string {
 	return out
 }
 
-// choicesFor returns the choice list an input validates against, with model folders filled in.
-func choicesFor(spec *inputSpec, models map[string][]string, uploads []string) []string {
+// choicesFor returns the choice list of an input, with model folders filled in. A loader of
+// input files lists the top-level files of its content types, as ComfyUI's os.listdir and
+// filter_files_content_types do.
+func choicesFor(class string, spec *inputSpec, models map[string][]string, uploads []string) []string {
 	switch spec.folder {
 	case "":
 		return spec.choices
 	case inputFolder:
-		return uploads
+		var names []string
+		for _, u := range uploads {
+			if !strings.Contains(u, "/") && contentTypeIn(u, inputFiles[class].types) {
+				names = append(names, u)
+			}
+		}
+		return names
 	}
 	return append(append([]string{}, models[spec.folder]...), spec.choices...)
 }
@@ -268,7 +293,7 @@ func (c *class) render(models map[string][]string, uploads []string) object {
 			if spec == nil || spec.folder == "" {
 				continue
 			}
-			g = g.with(m.Key, withChoices(spec, choicesFor(spec, models, uploads)))
+			g = g.with(m.Key, withChoices(spec, choicesFor(c.name, spec, models, uploads)))
 		}
 		inObj = inObj.with(cat, g)
 	}

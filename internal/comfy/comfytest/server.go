@@ -1,7 +1,9 @@
 // Package comfytest is a fake ComfyUI server for tests and local runs. It speaks the same HTTP and
 // WebSocket protocol as ComfyUI 0.3.64 (checked against recorded transcripts), runs any API-format
-// workflow with a single worker, produces real PNG files, and has knobs to inject the failures a
-// client must survive: runtime errors, dropped sockets, restarts, outages, slow or failing HTTP.
+// workflow with a single worker, produces real PNG files and well-formed video, audio and animated
+// image files, can add custom node classes (VideoHelperSuite's Video Combine among them), and has
+// knobs to inject the failures a client must survive: runtime errors, dropped sockets, restarts,
+// outages, slow or failing HTTP.
 package comfytest
 
 import (
@@ -33,6 +35,7 @@ type config struct {
 	jobDuration time.Duration
 	orderSeed   uint64
 	orderSeeded bool
+	custom      []customDef
 }
 
 // WithLogger sets the logger (default: discard).
@@ -63,6 +66,7 @@ type Server struct {
 	basePath string
 	headers  map[string]string
 	cat      *catalog
+	custom   map[string]customRun // behaviours of the custom node classes
 	handler  http.Handler
 
 	ctx    context.Context // ends at Close; the worker and sockets stop with it
@@ -82,13 +86,16 @@ type Server struct {
 	sockets  map[string]*socket // by sid; the latest socket of a client id wins
 	conns    map[*socket]struct{}
 	files    map[string]*file
-	counters map[string]int
-	models   map[string][]string
-	infoJSON []byte   // rendered /object_info, reset when model lists change
-	uploads  []string // sorted input file names, nil until listed again after an upload
-	scratch  []byte   // reused to encode WebSocket messages
-	pngs     pngCache
-	order    *rand.Rand // orders output nodes in listings (see order.go)
+	counters map[string]int // last counter of ComfyUI's savers, by folder, subfolder and prefix
+	vhsCount map[string]int // VideoHelperSuite's, which also counts theirs (see vhsCounterLocked)
+	// fileVersion numbers uploads, which stand for the content hash loaders key their cache on.
+	fileVersion uint64
+	models      map[string][]string
+	infoJSON    []byte   // rendered /object_info, reset when model lists change
+	uploads     []string // sorted input file names, nil until listed again after an upload
+	scratch     []byte   // reused to encode WebSocket messages
+	pngs        pngCache
+	order       *rand.Rand // orders output nodes in listings (see order.go)
 }
 
 // state is what a ComfyUI restart loses.
@@ -104,7 +111,9 @@ type state struct {
 	historyIDs map[string]int // how many entries of history each prompt id has
 	cache      map[string]*cacheEntry
 	submitted  []SubmittedPrompt
-	tempPrefix string
+	tempPrefix string // PreviewImage's random letters
+	// PreviewAudio's: like every ComfyUI node instance it draws its own.
+	tempAudioPrefix string
 }
 
 // New starts a fake on 127.0.0.1 with a free port and stops it when the test ends.
@@ -148,12 +157,20 @@ func newServer(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	custom := map[string]customRun{}
+	for _, def := range cfg.custom {
+		if err := cat.addClass(def); err != nil {
+			return nil, err
+		}
+		custom[def.class] = def.run
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		log:      cfg.log,
 		basePath: strings.TrimSuffix(cfg.basePath, "/"),
 		headers:  cfg.headers,
 		cat:      cat,
+		custom:   custom,
 		ctx:      ctx,
 		cancel:   cancel,
 		changed:  make(chan struct{}),
@@ -161,6 +178,7 @@ func newServer(opts ...Option) (*Server, error) {
 		conns:    map[*socket]struct{}{},
 		files:    map[string]*file{},
 		counters: map[string]int{},
+		vhsCount: map[string]int{},
 		models:   cfg.models,
 	}
 	s.knobs.jobDuration = cfg.jobDuration
@@ -176,7 +194,8 @@ func newServer(opts ...Option) (*Server, error) {
 }
 
 func freshState(gen int) state {
-	return state{gen: gen, cache: map[string]*cacheEntry{}, historyIDs: map[string]int{}, tempPrefix: randomLetters(5)}
+	return state{gen: gen, cache: map[string]*cacheEntry{}, historyIDs: map[string]int{}, tempPrefix: randomLetters(5),
+		tempAudioPrefix: randomLetters(5)}
 }
 
 // URL is the base URL of the fake, including the base path if one is set.
@@ -260,6 +279,14 @@ func (s *Server) Restart() {
 	for k, f := range s.files {
 		if f.kind == "temp" {
 			delete(s.files, k)
+		}
+	}
+	// The counters come from the files in the folder, and ComfyUI empties temp at start.
+	for _, counters := range []map[string]int{s.counters, s.vhsCount} {
+		for k := range counters {
+			if strings.HasPrefix(k, "temp\x00") {
+				delete(counters, k)
+			}
 		}
 	}
 	// The abandoned job must not stay parked; Hold itself outlives the restart.

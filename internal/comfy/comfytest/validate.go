@@ -166,11 +166,11 @@ func (v *validation) input(n *node, spec *inputSpec, in *input) (object, bool) {
 			fmt.Sprintf("%s, %s, %s", spec.name, pyStr(in.value), err), object{{"input_name", spec.name},
 				{"input_config", spec.config}, {"received_value", in.value}, {"exception_message", err.Error()}}), true
 	}
-	if n.class == "LoadImage" || n.class == "LoadImageMask" {
-		// These nodes validate the file themselves instead of the choice list.
+	if f, ok := inputFiles[n.class]; ok && spec.folder == inputFolder {
+		// These nodes check that the file exists themselves instead of the choice list.
 		if name, _ := val.(string); !slices.Contains(v.uploads, stripAnnotation(name)) {
 			return errorEntry("custom_validation_failed", "Custom validation failed for node",
-				fmt.Sprintf("%s - Invalid image file: %s", spec.name, name), object{{"input_name", spec.name},
+				fmt.Sprintf("%s - "+f.invalid, spec.name, name), object{{"input_name", spec.name},
 					{"input_config", spec.config}, {"received_value", val}}), true
 		}
 		return nil, true
@@ -184,7 +184,7 @@ func (v *validation) input(n *node, spec *inputSpec, in *input) (object, bool) {
 			spec.name, object{{"input_name", spec.name}, {"input_config", spec.config}, {"received_value", val}}), true
 	}
 	if spec.kind == "COMBO" {
-		choices := choicesFor(spec, v.models, v.uploads)
+		choices := choicesFor(n.class, spec, v.models, v.uploads)
 		// An empty list means the recorded server had no files for it and the fake fills none:
 		// accept anything rather than reject every workflow.
 		if len(choices) > 0 && !slices.Contains(choices, pyStr(val)) {
@@ -236,7 +236,7 @@ func typesMatch(received string, spec *inputSpec) bool {
 	if spec.kind == "COMBO" && !spec.v3Combo {
 		return false
 	}
-	if received == spec.kind {
+	if received == spec.kind || slices.Contains(spec.accepts, received) {
 		return true
 	}
 	want := strings.Split(spec.kind, ",")

@@ -202,6 +202,19 @@ func (ex *execution) sigInput(n *node, visiting map[string]bool) []byte {
 	if cl := ex.s.cat.classes[n.class]; cl != nil && cl.uniqueID {
 		b = append(append(append(b, "id="...), n.id...), 0)
 	}
+	if _, ok := inputFiles[n.class]; ok {
+		// Their IS_CHANGED hashes the file (LoadVideo's takes its mtime): a file uploaded anew
+		// under the same name runs them again.
+		for _, in := range n.inputs {
+			if spec := ex.s.cat.classes[n.class].input(in.name); spec != nil && spec.folder == inputFolder && in.link == nil {
+				version := uint64(0)
+				if f := ex.s.inputFileLocked(pyStr(in.value)); f != nil {
+					version = f.version
+				}
+				b = append(strconv.AppendUint(append(b, "file="...), version, 10), 0)
+			}
+		}
+	}
 	if n.class == "SaveImageWebsocket" {
 		// Its IS_CHANGED returns the time: it never comes from the cache.
 		b = append(strconv.AppendUint(append(b, "nonce="...), rand.Uint64(), 10), 0)
