@@ -17,8 +17,8 @@ func resultGolden() map[string]Result {
 	return map[string]Result{
 		"result_mixed": {
 			Job: j, Now: testNow,
-			Files: []string{"AnimateDiff_00001.mp4", "ComfyUI_00001_.png", "ComfyUI_00002_.flac"},
-			Kinds: []model.OutputKind{model.KindVideo, model.KindImage, model.KindAudio},
+			Files:  []string{"AnimateDiff_00001.mp4", "ComfyUI_00001_.png", "ComfyUI_00002_.flac"},
+			Kinds:  []model.OutputKind{model.KindVideo, model.KindImage, model.KindAudio},
 			Shrunk: []ShrunkFile{{Name: "AnimateDiff_00001.webm", From: 26_542_080, To: 9_961_472}},
 			Texts:  []ResultText{{NodeID: "12", Text: "a **cat**, @everyone"}},
 		},
