@@ -55,10 +55,6 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		}
 		posts = append(posts, f)
 	}
-	parts := packParts(posts, limit)
-	if len(parts) == 0 {
-		parts = [][]fitted{nil}
-	}
 	kinds := make([]model.OutputKind, len(posts))
 	for i, p := range posts {
 		kinds[i] = p.Kind
@@ -67,11 +63,17 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 	if err != nil {
 		return err
 	}
+	// Parts already posted are counted by the files Discord took, not
+	// packed again: the limit may differ after a restart (it is the
+	// interaction's), and a re-encode may come out another size.
 	first := 0
-	for i, part := range parts {
-		if i < len(done) {
-			first += len(part)
-			continue
+	for _, d := range done {
+		first += len(d.AttachmentURLs)
+	}
+	for i := len(done); i == 0 || first < len(posts); i++ {
+		var part []fitted
+		if first < len(posts) {
+			part = packParts(posts[first:], limit)[0]
 		}
 		r := render.Result{Job: job, Now: b.now(), First: first, Total: len(posts), Kinds: kinds, Notes: notes}
 		if i == 0 {
@@ -111,7 +113,13 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 		if _, err := b.store.RecordDelivery(ctx, job.ID, i, channel.String(), posted.ID.String(), urls); err != nil {
 			return err
 		}
-		first += len(part)
+		// A nonce Discord already saw answers with the message posted
+		// before a crash, whose files are the ones that count.
+		if n := len(posted.Attachments); n > 0 || len(part) == 0 {
+			first += n
+		} else {
+			first += len(part)
+		}
 	}
 	return nil
 }
