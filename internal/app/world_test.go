@@ -68,12 +68,18 @@ type worldConfig struct {
 	backends int
 	env      map[string]string
 	discord  []discordtest.Option
+	comfy    []comfytest.Option
 }
 
 // withEnv sets a variable of the bot's environment; "" unsets it.
 func withEnv(k, v string) worldOpt { return func(c *worldConfig) { c.env[k] = v } }
 func withDiscord(o ...discordtest.Option) worldOpt {
 	return func(c *worldConfig) { c.discord = append(c.discord, o...) }
+}
+
+// withComfy configures every fake ComfyUI, e.g. with custom nodes.
+func withComfy(o ...comfytest.Option) worldOpt {
+	return func(c *worldConfig) { c.comfy = append(c.comfy, o...) }
 }
 
 func newWorld(t *testing.T, opts ...worldOpt) *world {
@@ -90,7 +96,7 @@ func newWorld(t *testing.T, opts ...worldOpt) *world {
 	w.genRole = w.guild.AddRole("generator", 0)
 	var urls []string
 	for i := range cfg.backends {
-		f := comfytest.New(t)
+		f := comfytest.New(t, cfg.comfy...)
 		w.comfy = append(w.comfy, f)
 		urls = append(urls, fmt.Sprintf("gpu%d=%s", i+1, f.URL()))
 	}
