@@ -46,6 +46,8 @@ type Backend struct {
 // Database names the store.
 type Database struct {
 	URL string `yaml:"url" doc:"sqlite:PATH (PostgreSQL is not supported yet)"`
+	// LeaseTTL bounds a takeover by a standby process; see internal/leader.
+	LeaseTTL Duration `yaml:"lease_ttl" doc:"a standby bot process takes over when the active one has not renewed its lease for this long"`
 }
 
 // Defaults are the PRD's per-server defaults.
@@ -105,7 +107,7 @@ func Default() Config {
 	return Config{
 		Discord:  Discord{APIURL: DefaultAPIURL, DMPolicy: "owners"},
 		ComfyUI:  ComfyUI{URL: DefaultComfyURL, Timeout: Duration(30 * time.Second), Window: 2},
-		Database: Database{URL: DefaultDatabase},
+		Database: Database{URL: DefaultDatabase, LeaseTTL: Duration(6 * time.Second)},
 		Defaults: Defaults{
 			MaxQueuePerUser:        3,
 			ProgressUpdateInterval: Duration(2 * time.Second),

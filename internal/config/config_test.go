@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -213,12 +214,13 @@ func TestSecretNeverPrints(t *testing.T) {
 	cfg := Default()
 	cfg.Discord.Token = token
 	cfg.ComfyUI.Backends = []Backend{{Name: "a", URL: "http://user:hunter22@gpu:8188", Headers: map[string]Secret{"Authorization": "Bearer abcdef"}}}
+	cfg.Database.URL = "postgres://bot:pgpass77@db:5432/bot"
 	out, err := cfg.YAML()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{string(out), fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg.Discord.Token)} {
-		for _, secret := range []string{token, "hunter22", "abcdef"} {
+		for _, secret := range []string{token, "hunter22", "abcdef", "pgpass77"} {
 			if strings.Contains(s, secret) {
 				t.Fatalf("%q leaked in:\n%s", secret, s)
 			}
@@ -227,8 +229,8 @@ func TestSecretNeverPrints(t *testing.T) {
 	if !strings.Contains(string(out), "token: '***'") {
 		t.Fatalf("token should print as ***:\n%s", out)
 	}
-	if got := cfg.Secrets(); len(got) != 3 {
-		t.Fatalf("want 3 secrets for log redaction, got %d", len(got))
+	if got := cfg.Secrets(); !slices.Contains(got, "pgpass77") || len(got) != 4 {
+		t.Fatalf("want 4 secrets for log redaction, the database password among them; got %d", len(got))
 	}
 }
 

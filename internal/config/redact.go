@@ -34,16 +34,24 @@ func (c Config) Secrets() []string {
 		}
 	}
 	add(c.Discord.Token.Reveal())
+	add(urlPassword(c.Database.URL))
 	for _, b := range c.EffectiveBackends() {
 		for _, h := range b.Headers {
 			add(h.Reveal())
 		}
-		if u, err := url.Parse(b.URL); err == nil && u.User != nil {
-			p, _ := u.User.Password()
-			add(p)
-		}
+		add(urlPassword(b.URL))
 	}
 	return out
+}
+
+// urlPassword is the password in a URL's userinfo, "" when it has none.
+func urlPassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
 }
 
 // String prints the redacted configuration, so %v never shows a secret.

@@ -19,6 +19,7 @@ func (c Config) Validate() error {
 	c.validateDefaults(ps)
 	c.validateLimits(ps)
 	validateDatabase(ps, c.Database.URL)
+	durationIn(ps, "database.lease_ttl", c.Database.LeaseTTL.Std(), time.Second, 5*time.Minute)
 	durationIn(ps, "jobs.timeout", c.Jobs.Timeout.Std(), time.Minute, 24*time.Hour)
 	intIn(ps, "jobs.max_requeues", c.Jobs.MaxRequeues, 0, 10)
 	oneOf(ps, "log.level", c.Log.Level, "debug", "info", "warn", "error")
