@@ -146,7 +146,7 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
 	served := make(chan error, 1)
-	go func() { served <- serve(botCtx, cfg, st, ops.NewRegistry(), log) }()
+	go func() { served <- serve(botCtx, cfg, st, ops.NewRegistry(), nil, log) }()
 
 	type result struct {
 		obs bench.Observations

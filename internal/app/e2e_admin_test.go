@@ -3,6 +3,8 @@
 package app
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -43,11 +45,20 @@ func TestBotConnectsRegistersOnceAndAdministers(t *testing.T) {
 	if !strings.Contains(text(status), "gpu1") {
 		t.Fatalf("status should list the backend: %s", text(status))
 	}
+	// The process answering holds the lease, in its first term.
+	self := fmt.Sprintf("(pid %d) · term 1", os.Getpid())
+	if !strings.Contains(text(status), self) {
+		t.Fatalf("status should name the active process, %q: %s", self, text(status))
+	}
 
 	// A restart registers nothing again: the commands did not change.
 	w.restart()
 	if !strings.Contains(w.logs.String(), "slash commands already up to date") {
 		t.Fatalf("a restart must not re-register unchanged commands; logs:\n%s", tail(w.logs.String(), 2000))
+	}
+	// The stopped process released the lease; the new one took it at once.
+	if again := text(w.slash(owner, "admin status")); !strings.Contains(again, fmt.Sprintf("(pid %d) · term 2", os.Getpid())) {
+		t.Fatalf("after a restart the status should show term 2: %s", again)
 	}
 	w.noViolations()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/ops"
@@ -48,7 +49,7 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 			"create one at https://discord.com/developers/applications → your app → Bot → Reset Token")}
 	}
 	log := logging.New(c.Stderr, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
-	log.Info("starting discordsend-bot", "version", Version(), "database", cfg.Database.URL, "backends", len(cfg.EffectiveBackends()))
+	log.Info("starting discordsend-bot", "version", Version(), "database", config.RedactURL(cfg.Database.URL), "backends", len(cfg.EffectiveBackends()))
 	st, err := store.Open(ctx, cfg.Database.URL, store.WithLogger(log.With("component", "store")))
 	if err != nil {
 		return err
@@ -62,22 +63,28 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 		log.Info("database migrated", "applied", applied)
 	}
 	reg := ops.NewRegistry()
+	elector := leader.New(leader.Options{Leases: st, Self: leader.ThisProcess(), TTL: cfg.Database.LeaseTTL.Std(),
+		Logger: log.With("component", "leader")})
 	var opsSrv *ops.Server
 	if cfg.HTTP.Listen != "" {
-		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(st, reg), log.With("component", "http")); err != nil {
+		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(st, elector, reg), log.With("component", "http")); err != nil {
 			return err
 		}
 		go opsSrv.Serve()
 		log.Info("health and metrics listening", "addr", opsSrv.Addr())
 	}
-	err = serve(ctx, cfg, st, reg, log)
+	// Only the process holding the lease connects to Discord and runs the
+	// queue; the others stand by until it stops (see internal/leader).
+	err = elector.Run(ctx, func(ctx context.Context) error {
+		return serve(ctx, cfg, st, reg, elector.Status, log)
+	})
 	shutdown(log, opsSrv)
 	return err
 }
 
 // serve builds the queue and the Discord side, runs both until ctx ends,
 // then stops them in order: intake first, then the queue.
-func serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, process func() leader.Status, log *slog.Logger) error {
 	lib, err := loadLibrary(cfg)
 	if err != nil {
 		return &configError{err: err}
@@ -112,6 +119,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 		ImageWorkflows:   bot.ImageWorkflows{Upscale: cfg.Workflows.Upscale, Img2Img: cfg.Workflows.Img2Img},
 		Version:          Version(),
 		Registry:         reg,
+		Process:          process,
 		Logger:           log.With("component", "discord"),
 	})
 	if err != nil {

@@ -75,6 +75,10 @@ func (b *Bot) adminStatus(c *call) error {
 		Queued:  depth,
 		Running: b.jobs.InFlight(),
 	}
+	if b.process != nil {
+		p := b.process()
+		st.Process = render.ProcessStatus{Name: p.Self.Display(), Term: p.Term}
+	}
 	for _, be := range b.jobs.Backends() {
 		st.Backends = append(st.Backends, render.BackendStatus{Name: be.Name, Up: be.Up, QueueDepth: be.InFlight, Error: be.Error})
 	}

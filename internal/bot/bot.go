@@ -22,6 +22,7 @@ import (
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
@@ -43,8 +44,11 @@ type Options struct {
 	Library  *workflow.Library
 	Defaults Defaults
 	Registry prometheus.Registerer
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Process names this process and its term as the active one, for
+	// /admin status; nil when there is no lease to tell of.
+	Process func() leader.Status
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// ProgressInterval is the least time between two edits of one status message.
 	ProgressInterval time.Duration
 	// Encoder shrinks videos and audio over the upload limit; nil: they are
@@ -68,6 +72,7 @@ type Bot struct {
 	limits   CommandLimits
 	guildIDs []snowflake.ID
 	version  string
+	process  func() leader.Status
 	apiURL   string
 	jobs     *jobs.Manager
 	library  *workflow.Library
@@ -98,6 +103,7 @@ func New(opts Options) (*Bot, error) {
 		policy:         opts.Policy,
 		limits:         opts.Limits,
 		version:        opts.Version,
+		process:        opts.Process,
 		apiURL:         opts.APIURL,
 		jobs:           opts.Jobs,
 		library:        opts.Library,

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,10 +27,28 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.ackLatency, m.statusEdits} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register metrics: %w", err)
-		}
+	var err error
+	if m.ackLatency, err = register(reg, m.ackLatency); err != nil {
+		return nil, err
+	}
+	if m.statusEdits, err = register(reg, m.statusEdits); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// register adds c to reg, or returns the collector registered before in its
+// place: a process that becomes active again builds a new Bot on the same
+// registry, and its counters go on.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+		if prev, ok := are.ExistingCollector.(C); ok {
+			return prev, nil
+		}
+	}
+	if err != nil {
+		return c, fmt.Errorf("register metrics: %w", err)
+	}
+	return c, nil
 }

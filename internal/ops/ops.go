@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
 )
 
 // Pinger answers whether a dependency is up.
@@ -34,8 +36,14 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// Handler routes /healthz (200 when db answers, else 503) and /metrics.
-func Handler(db Pinger, reg *prometheus.Registry) http.Handler {
+// Roles tells which process is active (see leader.Elector).
+type Roles interface {
+	Status() leader.Status
+}
+
+// Handler routes /healthz and /metrics. /healthz answers 503 when db does
+// not answer, else 200 with this process's role: a standby is healthy.
+func Handler(db Pinger, roles Roles, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -44,7 +52,7 @@ func Handler(db Pinger, reg *prometheus.Registry) http.Handler {
 			http.Error(w, "database: not answering", http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "ok")
+		fmt.Fprint(w, "ok\n"+roleLines(roles.Status()))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return mux
@@ -76,4 +84,13 @@ func (s *Server) Serve() {
 // Shutdown stops accepting and waits for requests in progress.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.srv.Shutdown(ctx)
+}
+
+// roleLines describes a process's role for people and scripts alike.
+func roleLines(st leader.Status) string {
+	active := "none"
+	if st.Active != "" {
+		active = leader.DisplayHolder(st.Active)
+	}
+	return fmt.Sprintf("role: %s\nprocess: %s\nactive: %s\nterm: %d\n", st.Role, st.Self.Display(), active, st.Term)
 }

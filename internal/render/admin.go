@@ -18,6 +18,13 @@ type SystemStatus struct {
 	Queued   int
 	Running  int
 	Backends []BackendStatus
+	Process  ProcessStatus // zero: not shown
+}
+
+// ProcessStatus names the active process among several sharing a database.
+type ProcessStatus struct {
+	Name string // e.g. "gpu-box (pid 4242)"
+	Term int64  // how many takeovers the lease has seen
 }
 
 // BackendStatus is one ComfyUI backend as the pool sees it.
@@ -60,6 +67,9 @@ func AdminStatus(s SystemStatus) Message {
 			inline("Uptime", Duration(s.Uptime)),
 			inline("Queue", fmt.Sprintf("%d running · %d waiting", s.Running, s.Queued)),
 		},
+	}
+	if s.Process.Name != "" {
+		e.Fields = append(e.Fields, inline("Active process", text(s.Process.Name, 200)+" · term "+strconv.FormatInt(s.Process.Term, 10)))
 	}
 	return fitted(Message{Embeds: []discord.Embed{e}, Ephemeral: true})
 }

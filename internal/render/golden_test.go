@@ -75,7 +75,7 @@ func goldenCases() []struct {
 		{"admin_status", AdminStatus(SystemStatus{Version: "v0.3.0", Uptime: 26*time.Hour + 3*time.Minute, Queued: 4, Running: 1, Backends: []BackendStatus{
 			{Name: "gpu1", Up: true, QueueDepth: 2},
 			{Name: "gpu2", Error: "dial tcp 10.0.0.2:8188: connect: connection refused"},
-		}}).Create()},
+		}, Process: ProcessStatus{Name: "gpu-box (pid 4242)", Term: 3}}).Create()},
 		{"admin_roles", AdminRoles(mappings).Create()},
 		{"admin_roles_none", AdminRoles(nil).Create()},
 		{"server_settings", ServerSettings(model.Server{GuildID: guildID, Name: "Art Club", DefaultChannelID: "444444444444444444", MaxQueuePerUser: model.Ptr(5)}, ServerDefaults{MaxQueuePerUser: 3, Delivery: model.DeliveryChannel, Workflow: "default", DMPolicy: model.DMOwners}).Create()},
