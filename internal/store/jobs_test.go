@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 func newJob(user, guild string) model.Job {
@@ -157,10 +158,16 @@ func TestEnqueueJobLimit(t *testing.T) {
 	}
 }
 
-// The limit holds under concurrent requests: 20 at once, limit 3.
+// The limit holds under concurrent requests: 20 at once, limit 3, sent
+// through three stores on one database as three bots would.
 func TestEnqueueJobLimitConcurrent(t *testing.T) {
 	t.Parallel()
-	s, _ := newTestStore(t)
+	url := storetest.URL(t)
+	s := openTestStore(t, url)
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	stores := []*Store{s, openTestStore(t, url), openTestStore(t, url)}
 	const tries, limit = 20, 3
 	var (
 		wg               sync.WaitGroup
@@ -168,10 +175,10 @@ func TestEnqueueJobLimitConcurrent(t *testing.T) {
 		succeeded, fulls int
 	)
 	start := make(chan struct{})
-	for range tries {
+	for i := range tries {
 		wg.Go(func() {
 			<-start
-			_, err := s.EnqueueJob(t.Context(), newJob("100", "900"), limit)
+			_, err := stores[i%len(stores)].EnqueueJob(t.Context(), newJob("100", "900"), limit)
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -284,7 +291,7 @@ func TestTransitionTimestampsAndChanges(t *testing.T) {
 		t.Fatalf("completed = %+v", j)
 	}
 	var completedAt int64
-	if err := s.db.QueryRowContext(t.Context(), `SELECT completed_at FROM jobs WHERE id = ?`, j.ID).Scan(&completedAt); err != nil || completedAt != t6.UnixMilli() {
+	if err := s.db.QueryRowContext(t.Context(), s.dialect.rebind(`SELECT completed_at FROM jobs WHERE id = ?`), j.ID).Scan(&completedAt); err != nil || completedAt != t6.UnixMilli() {
 		t.Fatalf("completed_at = %d, %v", completedAt, err)
 	}
 

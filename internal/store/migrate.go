@@ -13,8 +13,11 @@ import (
 	"time"
 )
 
-//go:embed migrations/sqlite/*.sql
-var sqliteMigrations embed.FS
+// Each dialect has its own migration files, with the same versions and
+// names: the schema is the same, spelled for the engine.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFiles embed.FS
 
 // ErrSchemaTooNew is wrapped by the error returned for a database that a
 // newer version of the bot has migrated.
@@ -62,7 +65,14 @@ type migration struct {
 
 // migrations lists the dialect's migration files in version order.
 func (s *Store) migrations() ([]migration, error) {
-	return loadMigrations(sqliteMigrations, "migrations/sqlite")
+	return loadMigrations(migrationFiles, migrationDir(s.dialect))
+}
+
+func migrationDir(d dialect) string {
+	if d == dialectPostgres {
+		return "migrations/postgres"
+	}
+	return "migrations/sqlite"
 }
 
 // loadMigrations reads NNNN_name.sql files from dir, in version order.
@@ -151,6 +161,8 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) (bo
 			return nil
 		}
 		// Migration files are written for their dialect: run them verbatim.
+		// Without arguments pgx sends the file in one simple-protocol
+		// query, which may hold several statements.
 		if _, err := tx.sqlTx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
@@ -164,12 +176,20 @@ func (s *Store) applyMigration(ctx context.Context, m migration, latest int) (bo
 	return applied, err
 }
 
+// createVersionTable creates schema_migrations unless it exists. It is a
+// write transaction, so on PostgreSQL it holds the writer lock: two bots
+// starting at once would otherwise race to insert the table into the
+// catalog, and one would fail despite IF NOT EXISTS.
 func (s *Store) createVersionTable(ctx context.Context) error {
+	integer := "INTEGER"
+	if s.dialect == dialectPostgres {
+		integer = "BIGINT"
+	}
 	return s.write(ctx, func(tx *tx) error {
 		_, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY,
+			version    `+integer+` PRIMARY KEY,
 			name       TEXT    NOT NULL,
-			applied_at INTEGER NOT NULL
+			applied_at `+integer+` NOT NULL
 		)`)
 		if err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)

@@ -2,18 +2,19 @@ package store
 
 import (
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()
-	s := openTestStore(t, "sqlite:"+filepath.Join(t.TempDir(), "bot.db"))
+	s := openTestStore(t, storetest.URL(t))
 	s.Now = (&clock{now: testEpoch}).Now
 	ctx := t.Context()
 
@@ -87,9 +88,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestStore(t)
 	ctx := t.Context()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9, 'future', 0)`); err != nil {
-		t.Fatal(err)
-	}
+	mustExec(t, s, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9, 'future', 0)`)
 	const msg = "database schema version 9 is newer than this binary supports (4): " +
 		"upgrade discordsend-bot or point database.url at another database"
 	check := func(name string, err error) {
@@ -120,7 +119,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 // Two processes starting at once must not both apply a migration.
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
-	url := "sqlite:" + filepath.Join(t.TempDir(), "bot.db")
+	url := storetest.URL(t)
 	stores := []*Store{openTestStore(t, url), openTestStore(t, url), openTestStore(t, url)}
 	var (
 		wg  sync.WaitGroup

@@ -1,14 +1,16 @@
 // Package store keeps the bot's state in SQL: users, servers and their role
 // mappings, templates, jobs, deliveries and workflows, plus the migrations
-// that create them. Only SQLite is supported; the SQL is kept portable
-// (placeholders rebound per dialect, RETURNING and ON CONFLICT only, times as
-// UTC unix milliseconds) so a PostgreSQL dialect can be added.
+// that create them. Two dialects are supported, SQLite (the default, one
+// file) and PostgreSQL (a server several bots can share). The SQL is written
+// once and kept portable: '?' placeholders rebound per dialect, RETURNING
+// and ON CONFLICT only, times as UTC unix milliseconds in 64-bit integers,
+// booleans as 0/1. Only the migrations are written per dialect, with the
+// same versions and names.
 package store
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -50,7 +52,7 @@ type Store struct {
 	stmts   *stmtCache
 	writer  sync.Mutex // one write transaction at a time, see write
 	dialect dialect
-	name    string // file path or ":memory:", for error messages
+	name    string // file path, ":memory:" or the URL without its password, for error messages
 	log     *slog.Logger
 }
 
@@ -67,67 +69,76 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // Open connects to the database that url names: "sqlite:PATH",
-// "sqlite://PATH" or "sqlite::memory:". A file's parent directory is created
-// when missing. Open does not migrate; call Migrate or CheckCurrent.
+// "sqlite://PATH" or "sqlite::memory:" for SQLite (a file's parent directory
+// is created when missing), "postgres://…" or "postgresql://…" for
+// PostgreSQL. Open does not migrate; call Migrate or CheckCurrent.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	path, err := sqlitePath(url)
-	if err != nil {
-		return nil, err
-	}
 	s := &Store{
-		Now:     time.Now,
-		dialect: dialectSQLite,
-		name:    path,
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: time.Now,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	var err error
+	if isPostgresURL(url) {
+		err = s.openPostgres(url)
+	} else {
+		err = s.openSQLite(url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(url string) error {
+	path, err := sqlitePath(url)
+	if err != nil {
+		return err
+	}
+	s.dialect, s.name = dialectSQLite, path
 	memory := path == ":memory:"
 	if !memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return nil, fmt.Errorf("open database %s: create directory: %w", path, err)
+			return fmt.Errorf("open database %s: create directory: %w", path, err)
 		}
 	}
 	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return fmt.Errorf("open database %s: %w", path, err)
 	}
+	s.db = db
 	if memory {
 		// Every connection to ":memory:" is a database of its own: keep
 		// exactly one, forever.
 		db.SetMaxOpenConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-	} else {
-		db.SetMaxOpenConns(maxOpenConns)
+		return nil
 	}
-	s.db = db
-	if !memory {
-		// Idle connections stay open: a new one runs the pragmas again and
-		// prepares its statements afresh.
-		db.SetMaxIdleConns(maxOpenConns)
-		s.stmts = newStmtCache(db)
-	}
-	if err := s.Ping(ctx); err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	return s, nil
+	// Idle connections stay open: a new one runs the pragmas again and
+	// prepares its statements afresh.
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+	s.stmts = newStmtCache(db)
+	return nil
 }
 
 // sqlitePath extracts the file path from a database URL.
 func sqlitePath(url string) (string, error) {
 	var path string
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return "", errors.New("open database: PostgreSQL is not supported by this version; use a sqlite:PATH database url")
 	case strings.HasPrefix(url, "sqlite://"):
 		path = strings.TrimPrefix(url, "sqlite://")
 	case strings.HasPrefix(url, "sqlite:"):
 		path = strings.TrimPrefix(url, "sqlite:")
 	default:
-		return "", fmt.Errorf("open database: unsupported database url %q: use sqlite:PATH", url)
+		return "", fmt.Errorf("open database: unsupported database url %q: use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB", redactURL(url))
 	}
 	switch {
 	case path == "":
@@ -221,7 +232,10 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 // sub-millisecond wait into tens of milliseconds. A plain mutex, not a
 // context-aware token: a running writer may take it straight back, where a
 // token handed to a goroutine still waiting to be scheduled stalls every
-// writer behind it. busy_timeout still covers other processes.
+// writer behind it. busy_timeout still covers other processes. On
+// PostgreSQL, where the writer lock covers other processes, the mutex keeps
+// this process's waiting writers from each holding a pooled connection
+// (and starving the readers) while they wait.
 func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	s.writer.Lock()
 	defer s.writer.Unlock()
@@ -231,7 +245,15 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 // writeOne runs fn, which writes with a single statement (and reads only
 // when it changed nothing), in the writers' line but without BEGIN and
 // COMMIT: SQLite makes one statement atomic by itself.
+//
+// On PostgreSQL it is a write transaction like any other. A statement
+// outside one would not wait for the writer lock (see inTx), and could
+// change a row between the statements of another process's transaction,
+// which SQLite never allows and the read-then-write transactions rely on.
 func (s *Store) writeOne(ctx context.Context, fn func(*tx) error) error {
+	if s.dialect == dialectPostgres {
+		return s.write(ctx, fn)
+	}
 	s.writer.Lock()
 	defer s.writer.Unlock()
 	return s.read(ctx, fn)
@@ -242,6 +264,15 @@ func (s *Store) read(ctx context.Context, fn func(*tx) error) error {
 	return fn(&tx{db: s.db, stmts: s.stmts, dialect: s.dialect, now: s.Now().UTC()})
 }
 
+// inTx runs fn in a write transaction, committing when fn returns nil.
+//
+// With SQLite the transaction holds the database's write lock from BEGIN
+// (_txlock=immediate). PostgreSQL gets the same: the transaction takes the
+// writer lock (lockWriters) before anything else, at READ COMMITTED. One
+// writer at a time, each seeing everything committed before it, is what
+// SQLite gives and what the read-then-write transactions (the queue limit
+// of EnqueueJob, claims, migrations) are written for; no serialization
+// failures can happen, so nothing needs to be retried.
 func (s *Store) inTx(ctx context.Context, fn func(*tx) error) (err error) {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -252,6 +283,11 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) (err error) {
 			_ = sqlTx.Rollback()
 		}
 	}()
+	if s.dialect == dialectPostgres {
+		if err := lockWriters(ctx, sqlTx); err != nil {
+			return err
+		}
+	}
 	if err := fn(&tx{sqlTx: sqlTx, db: s.db, stmts: s.stmts, dialect: s.dialect, now: s.Now().UTC()}); err != nil {
 		return err
 	}

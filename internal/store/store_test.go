@@ -15,7 +15,12 @@ import (
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
+
+// Every test runs on SQLite, and again on PostgreSQL when
+// DISCORDBOT_TEST_POSTGRES names a server (see docs/TESTING.md).
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
 // testEpoch is the fixed time test stores start at.
 var testEpoch = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -39,11 +44,11 @@ func (c *clock) Advance(d time.Duration) time.Time {
 	return c.now
 }
 
-// newTestStore opens a migrated SQLite store in a temporary directory, with
-// a clock fixed at testEpoch until the test advances it.
+// newTestStore opens a migrated store on a fresh database of the dialect
+// under test, with a clock fixed at testEpoch until the test advances it.
 func newTestStore(t testing.TB) (*Store, *clock) {
 	t.Helper()
-	s := openTestStore(t, "sqlite:"+filepath.Join(t.TempDir(), "bot.db"))
+	s := openTestStore(t, storetest.URL(t))
 	c := &clock{now: testEpoch}
 	s.Now = c.Now
 	if _, err := s.Migrate(t.Context()); err != nil {
@@ -64,6 +69,20 @@ func openTestStore(t testing.TB, url string) *Store {
 		}
 	})
 	return s
+}
+
+// sqliteURL names a new SQLite file, for tests about SQLite itself.
+func sqliteURL(t testing.TB) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "bot.db")
+}
+
+// mustExec runs a statement written with '?' placeholders on the store's
+// database, as a test that reaches around the store does.
+func mustExec(t *testing.T, s *Store, query string, args ...any) {
+	t.Helper()
+	if _, err := s.db.ExecContext(t.Context(), s.dialect.rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
 }
 
 // wantCode fails the test unless err carries the domain error code.
@@ -87,9 +106,11 @@ func TestOpen(t *testing.T) {
 		{name: "sqlite slashes", url: "sqlite://" + filepath.Join(dir, "b.db"), file: filepath.Join(dir, "b.db")},
 		{name: "missing parent dirs", url: "sqlite:" + filepath.Join(dir, "x", "y", "c.db"), file: filepath.Join(dir, "x", "y", "c.db")},
 		{name: "memory", url: "sqlite::memory:"},
-		{name: "postgres", url: "postgres://bot:hunter2@db/bot", wantErr: "PostgreSQL is not supported"},
-		{name: "postgresql", url: "postgresql://db/bot", wantErr: "PostgreSQL is not supported"},
-		{name: "other scheme", url: "mysql://db/bot", wantErr: "use sqlite:PATH"},
+		// Nothing listens on port 1: the error names the server, not the password.
+		{name: "postgres unreachable", url: "postgres://bot:hunter2@127.0.0.1:1/bot?connect_timeout=5", wantErr: "open database postgres://bot:***@127.0.0.1:1/bot"},
+		{name: "postgresql unreachable", url: "postgresql://bot@127.0.0.1:1/bot?password=hunter2&connect_timeout=5", wantErr: "password=***"},
+		{name: "postgres bad url", url: "postgres://bot:hunter2@db:port/bot", wantErr: "open database postgres://"},
+		{name: "other scheme", url: "mysql://bot:hunter2@db/bot", wantErr: "use sqlite:PATH or postgres://"},
 		{name: "no path", url: "sqlite:", wantErr: "names no file"},
 		{name: "question mark", url: "sqlite:" + filepath.Join(dir, "d.db?mode=ro"), wantErr: "must not contain '?'"},
 	}
@@ -140,7 +161,7 @@ func TestOpenErrorNamesPath(t *testing.T) {
 
 func TestCloseThenPing(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "bot.db"))
+	s, err := Open(t.Context(), storetest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +176,7 @@ func TestCloseThenPing(t *testing.T) {
 // Every pooled connection must get the pragmas, not just the first.
 func TestPragmasOnEveryConnection(t *testing.T) {
 	t.Parallel()
-	s, _ := newTestStore(t)
+	s := openTestStore(t, sqliteURL(t))
 	ctx := t.Context()
 	var conns []*sql.Conn
 	for range 3 {
@@ -258,7 +279,7 @@ func TestWithLogger(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
-	s, err := Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "bot.db"), WithLogger(logger), WithLogger(nil))
+	s, err := Open(t.Context(), storetest.URL(t), WithLogger(logger), WithLogger(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

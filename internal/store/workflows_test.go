@@ -174,9 +174,7 @@ func TestWorkflowsGoWithTheirServer(t *testing.T) {
 	if _, _, err := s.SaveWorkflow(ctx, guildA, model.Workflow{Name: "x", Graph: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM servers WHERE discord_id = ?`, guildA); err != nil {
-		t.Fatal(err)
-	}
+	mustExec(t, s, `DELETE FROM servers WHERE discord_id = ?`, guildA)
 	if ws, err := s.AllWorkflows(ctx); err != nil || len(ws) != 0 {
 		t.Fatalf("workflows of a deleted server = %+v, %v", ws, err)
 	}
