@@ -14,7 +14,7 @@ func insertInputs(ctx context.Context, tx *tx, jobID int64, inputs []model.Input
 		if _, err := tx.exec(ctx, `
 			INSERT INTO job_inputs (job_id, slot, filename, content_type, width, height, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			jobID, in.Slot, in.Filename, in.MIME, in.Width, in.Height, in.Data); err != nil {
+			jobID, in.Slot, stripNUL(in.Filename), in.MIME, in.Width, in.Height, in.Data); err != nil {
 			return fmt.Errorf("store input %s of job %d: %w", in.Slot, jobID, err)
 		}
 	}

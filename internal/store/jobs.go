@@ -120,10 +120,10 @@ func insertJob(ctx context.Context, tx *tx, job model.Job, userRow int64, server
 			seed, workflow_name, backend, progress_text, queued_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+jobReturning,
 		nullString(job.PromptID), userRow, serverRow, nullString(job.ChannelID), model.StatusQueued,
-		job.Params.Prompt, job.Params.Negative, params, images, job.Delivery,
+		stripNUL(job.Params.Prompt), stripNUL(job.Params.Negative), params, images, job.Delivery,
 		nullString(job.StatusChannelID), nullString(job.StatusMessageID),
 		strconv.FormatUint(job.Seed, 10), nullString(job.WorkflowName), nullString(job.Backend),
-		nullString(job.ProgressText), now, now, now)
+		nullString(stripNUL(job.ProgressText)), now, now, now)
 	if err != nil {
 		return model.Job{}, fmt.Errorf("insert job: %w", err)
 	}
@@ -319,13 +319,13 @@ func transitionAssignments(to model.JobStatus, c JobChange, now time.Time) ([]st
 		set("progress = ?", p)
 	}
 	if c.ProgressText != nil {
-		set("progress_text = ?", nullString(*c.ProgressText))
+		set("progress_text = ?", nullString(stripNUL(*c.ProgressText)))
 	}
 	if c.ErrorCode != "" {
 		set("error_code = ?", c.ErrorCode)
 	}
 	if c.ErrorMessage != "" {
-		set("error_message = ?", c.ErrorMessage)
+		set("error_message = ?", stripNUL(c.ErrorMessage))
 	}
 	if c.Images != nil {
 		images, err := imagesJSON(c.Images)
@@ -349,7 +349,7 @@ func (s *Store) UpdateProgress(ctx context.Context, id int64, progress float64, 
 		res, err := tx.exec(ctx, `
 			UPDATE jobs SET progress = ?, progress_text = ?, updated_at = ?
 			WHERE id = ? AND status NOT IN (`+placeholders(3)+`)`,
-			p, nullString(text), tx.now.UnixMilli(), id,
+			p, nullString(stripNUL(text)), tx.now.UnixMilli(), id,
 			model.StatusCompleted, model.StatusFailed, model.StatusCancelled)
 		if err != nil {
 			return fmt.Errorf("update progress of job %d: %w", id, err)

@@ -103,6 +103,9 @@ func (u ServerSettingsUpdate) assignments() ([]string, []any, error) {
 		set("default_delivery", nullString(string(d)))
 	}
 	if u.DefaultWorkflow != nil {
+		if hasNUL(*u.DefaultWorkflow) {
+			return nil, nil, model.Errorf(model.CodeInvalid, "a workflow name cannot contain a NUL character")
+		}
 		set("default_workflow", nullString(*u.DefaultWorkflow))
 	}
 	if u.DMPolicy != nil {
@@ -127,7 +130,7 @@ func upsertServer(ctx context.Context, tx *tx, guildID, name string) (int64, err
 		ON CONFLICT (discord_id) DO UPDATE SET name =
 			CASE WHEN excluded.name <> '' THEN excluded.name ELSE servers.name END
 		RETURNING id`,
-		guildID, name, tx.now.UnixMilli(), tx.now.UnixMilli()).Scan(&rowID)
+		guildID, stripNUL(name), tx.now.UnixMilli(), tx.now.UnixMilli()).Scan(&rowID)
 	if err != nil {
 		return 0, fmt.Errorf("upsert server: %w", err)
 	}

@@ -69,6 +69,23 @@ func nullString(s string) any {
 	return s
 }
 
+// stripNUL is how free text (prompts, descriptions, the names Discord
+// gives users and servers, messages from ComfyUI) is stored: without NUL
+// characters. PostgreSQL's TEXT cannot hold them, and they carry nothing a
+// reader could see; dropping them on both dialects stores the same text
+// either way, where refusing would fail a prompt over a character nobody
+// means to type. Names that identify something are refused instead (see
+// hasNUL), as a name that changed on the way in could not be found again.
+func stripNUL(s string) string {
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// hasNUL reports whether s holds a NUL character. No stored name does: a
+// lookup of such a name finds nothing, and saving one is refused.
+func hasNUL(s string) bool {
+	return strings.IndexByte(s, 0) >= 0
+}
+
 // boolInt stores a bool as INTEGER 0/1.
 func boolInt(b bool) int {
 	if b {

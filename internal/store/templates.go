@@ -68,7 +68,7 @@ func (s *Store) CreateTemplate(ctx context.Context, t model.Template) (model.Tem
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT DO NOTHING
 			RETURNING id`,
-			userRow, serverRow, t.Name, model.TemplateKey(t.Name), boolInt(t.Shared), t.Prompt, t.Negative,
+			userRow, serverRow, t.Name, model.TemplateKey(t.Name), boolInt(t.Shared), stripNUL(t.Prompt), stripNUL(t.Negative),
 			params, tx.now.UnixMilli(), tx.now.UnixMilli()).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nameTaken(t)
@@ -114,7 +114,7 @@ func (s *Store) UpdateTemplate(ctx context.Context, t model.Template) (model.Tem
 			UPDATE templates SET server_id = ?, name = ?, name_key = ?, shared = ?, positive_prompt = ?,
 				negative_prompt = ?, parameters = ?, updated_at = ?
 			WHERE id = ?`,
-			serverRow, t.Name, model.TemplateKey(t.Name), boolInt(t.Shared), t.Prompt, t.Negative, params,
+			serverRow, t.Name, model.TemplateKey(t.Name), boolInt(t.Shared), stripNUL(t.Prompt), stripNUL(t.Negative), params,
 			tx.now.UnixMilli(), t.ID)
 		if err != nil {
 			return fmt.Errorf("update template: %w", err)
@@ -140,6 +140,9 @@ func (s *Store) Template(ctx context.Context, id int64) (model.Template, error) 
 // user's own private template first, then the server's shared one. Case is
 // ignored.
 func (s *Store) FindTemplate(ctx context.Context, userID, guildID, name string) (model.Template, error) {
+	if hasNUL(name) {
+		return model.Template{}, templateNotFound(name)
+	}
 	var t model.Template
 	err := s.read(ctx, func(tx *tx) error {
 		rows, err := tx.query(ctx, templateSelect+`
@@ -177,6 +180,9 @@ func (s *Store) ListTemplates(ctx context.Context, f TemplateFilter) ([]model.Te
 		where = append(where, `t.shared = 1`)
 	default:
 		return nil, model.Errorf(model.CodeInvalid, "unknown template scope %q: use mine, shared or all", f.Scope)
+	}
+	if hasNUL(f.Prefix) {
+		return nil, nil
 	}
 	if f.Prefix != "" {
 		where = append(where, `t.name_key LIKE ? ESCAPE '\'`)

@@ -66,7 +66,7 @@ func upsertUser(ctx context.Context, tx *tx, id, name string) (int64, error) {
 		ON CONFLICT (discord_id) DO UPDATE SET username =
 			CASE WHEN excluded.username <> '' THEN excluded.username ELSE users.username END
 		RETURNING id`,
-		id, name, tx.now.UnixMilli()).Scan(&rowID)
+		id, stripNUL(name), tx.now.UnixMilli()).Scan(&rowID)
 	if err != nil {
 		return 0, fmt.Errorf("upsert user: %w", err)
 	}

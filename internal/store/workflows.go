@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
@@ -26,8 +27,14 @@ func (s *Store) SaveWorkflow(ctx context.Context, guildID string, w model.Workfl
 	switch {
 	case w.Name == "":
 		return model.Workflow{}, false, model.Errorf(model.CodeInvalid, "workflow name is empty")
+	case hasNUL(w.Name):
+		return model.Workflow{}, false, model.Errorf(model.CodeInvalid, "workflow name contains a NUL character")
 	case !json.Valid(w.Graph):
 		return model.Workflow{}, false, model.Errorf(model.CodeInvalid, "workflow %q is not valid JSON", w.Name)
+	case !utf8.Valid(w.Graph):
+		// json.Valid lets other bytes pass inside strings; PostgreSQL's
+		// TEXT would refuse them.
+		return model.Workflow{}, false, model.Errorf(model.CodeInvalid, "workflow %q is not valid UTF-8", w.Name)
 	}
 	err = s.write(ctx, func(tx *tx) error {
 		serverID, err := upsertServer(ctx, tx, guildID, "")
@@ -36,7 +43,7 @@ func (s *Store) SaveWorkflow(ctx context.Context, guildID string, w model.Workfl
 		}
 		var sidecar any
 		if w.Sidecar != nil {
-			sidecar = string(w.Sidecar)
+			sidecar = stripNUL(string(w.Sidecar))
 		}
 		var existing int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM workflows WHERE server_id = ? AND name = ?`,
@@ -50,7 +57,7 @@ func (s *Store) SaveWorkflow(ctx context.Context, guildID string, w model.Workfl
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (server_id, name) DO UPDATE SET description = excluded.description,
 				workflow = excluded.workflow, sidecar = excluded.sidecar, updated_at = excluded.updated_at`,
-			serverID, w.Name, w.Description, string(w.Graph), sidecar, now, now)
+			serverID, w.Name, stripNUL(w.Description), string(w.Graph), sidecar, now, now)
 		if err != nil {
 			return fmt.Errorf("save workflow %q: %w", w.Name, err)
 		}
@@ -65,6 +72,9 @@ func (s *Store) SaveWorkflow(ctx context.Context, guildID string, w model.Workfl
 
 // Workflow returns a server's workflow by name, or a not-found error.
 func (s *Store) Workflow(ctx context.Context, guildID, name string) (model.Workflow, error) {
+	if hasNUL(name) {
+		return model.Workflow{}, workflowNotFound(name)
+	}
 	var w model.Workflow
 	err := s.read(ctx, func(tx *tx) error {
 		var err error
@@ -107,6 +117,9 @@ func (s *Store) AllWorkflows(ctx context.Context) ([]model.Workflow, error) {
 // When it was the server's default workflow, that setting is cleared in the
 // same transaction and wasDefault is true.
 func (s *Store) DeleteWorkflow(ctx context.Context, guildID, name string) (wasDefault bool, err error) {
+	if hasNUL(name) {
+		return false, workflowNotFound(name)
+	}
 	err = s.write(ctx, func(tx *tx) error {
 		var id int64
 		err := tx.queryRow(ctx, `
