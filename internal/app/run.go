@@ -242,8 +242,9 @@ func shutdown(log *slog.Logger, opsSrv *ops.Server) {
 }
 
 // clientID is the bot's WebSocket id at a backend. It is the same after a
-// restart, so ComfyUI keeps sending the events of prompts the bot submitted
-// before it went down to the bot that comes back.
+// restart, and in every process sharing the database, so ComfyUI keeps
+// sending the events of prompts one submitted to the one that takes over.
+// The URL's credentials are left out: a changed password is the same bot.
 func clientID(cfg config.Config, be config.Backend) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("discordsend-bot:"+cfg.Database.URL+"#"+be.Name)).String()
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("discordsend-bot:"+config.RedactURL(cfg.Database.URL)+"#"+be.Name)).String()
 }
