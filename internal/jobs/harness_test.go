@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +13,13 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
+
+// The queue's tests run on SQLite, and again on PostgreSQL when
+// DISCORDBOT_TEST_POSTGRES names a server (see docs/TESTING.md).
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
 // recorder is a Notifier that remembers everything, like a Discord that
 // only counts.
@@ -87,7 +92,7 @@ type harness struct {
 	cancel   context.CancelFunc
 	done     chan error
 	opts     Options
-	dbPath   string
+	dbURL    string
 	backends int
 }
 
@@ -100,12 +105,12 @@ func withOptions(f func(*Options)) harnessOpt {
 
 func newHarness(t *testing.T, opts ...harnessOpt) *harness {
 	t.Helper()
-	h := &harness{t: t, rec: newRecorder(), backends: 1, dbPath: filepath.Join(t.TempDir(), "jobs.db")}
+	h := &harness{t: t, rec: newRecorder(), backends: 1, dbURL: storetest.URL(t)}
 	h.opts = Options{MaxRequeues: 1, Timeout: time.Hour, BackendGrace: time.Hour, Rand: rand.New(rand.NewPCG(1, 2))}
 	for _, o := range opts {
 		o(h)
 	}
-	st, err := store.Open(t.Context(), "sqlite:"+h.dbPath)
+	st, err := store.Open(t.Context(), h.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +139,7 @@ func (h *harness) start() {
 	for i, f := range h.fakes {
 		// A stable client id, as the bot derives one: a restarted bot
 		// hears the events of prompts it submitted before.
-		c := comfy.New(comfy.Options{Name: fmt.Sprintf("gpu%d", i+1), BaseURL: f.URL(), ClientID: fmt.Sprintf("harness-%s-%d", filepath.Base(h.dbPath), i)})
+		c := comfy.New(comfy.Options{Name: fmt.Sprintf("gpu%d", i+1), BaseURL: f.URL(), ClientID: fmt.Sprintf("harness-%d", i)})
 		o.Backends = append(o.Backends, NewBackend(c, 2, nil))
 	}
 	h.m = New(o)
