@@ -65,6 +65,9 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 	reg := ops.NewRegistry()
 	elector := leader.New(leader.Options{Leases: st, Self: leader.ThisProcess(), TTL: cfg.Database.LeaseTTL.Std(),
 		Logger: log.With("component", "leader")})
+	if err := reg.Register(activeGauge(elector)); err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
 	var opsSrv *ops.Server
 	if cfg.HTTP.Listen != "" {
 		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(st, elector, reg), log.With("component", "http")); err != nil {
@@ -80,6 +83,20 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 	})
 	shutdown(log, opsSrv)
 	return err
+}
+
+// activeGauge exports whether this process is the active one, so that an
+// alert can ask for exactly one across the processes.
+func activeGauge(e *leader.Elector) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "discordsend_active",
+		Help: "1 while this process holds the lease and serves Discord, 0 while it stands by.",
+	}, func() float64 {
+		if e.Status().Role == leader.RoleActive {
+			return 1
+		}
+		return 0
+	})
 }
 
 // serve builds the queue and the Discord side, runs both until ctx ends,
