@@ -45,7 +45,7 @@ type Backend struct {
 
 // Database names the store.
 type Database struct {
-	URL string `yaml:"url" doc:"sqlite:PATH (PostgreSQL is not supported yet)"`
+	URL string `yaml:"url" doc:"sqlite:PATH, or postgres://USER:PASSWORD@HOST:5432/DB for a PostgreSQL database"`
 	// LeaseTTL bounds a takeover by a standby process; see internal/leader.
 	LeaseTTL Duration `yaml:"lease_ttl" doc:"a standby bot process takes over when the active one has not renewed its lease for this long"`
 }

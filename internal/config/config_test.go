@@ -168,7 +168,7 @@ func TestValidateNamesKeyEnvValueAndAllowed(t *testing.T) {
 		{"duplicate backend", func(c *Config) {
 			c.ComfyUI.Backends = []Backend{{Name: "b", URL: "http://b:1"}, {Name: "b", URL: "http://c:1"}}
 		}, `backend name "b" is used twice`},
-		{"postgres", func(c *Config) { c.Database.URL = "postgres://u:pw@h/db" }, `"postgres://***@h/db" is not allowed: PostgreSQL is not supported`},
+		{"database scheme", func(c *Config) { c.Database.URL = "mysql://u:pw@h/db" }, `"mysql://***@h/db" is not allowed: write sqlite:PATH`},
 		{"owner id", func(c *Config) { c.Discord.OwnerIDs = []string{"@me"} }, "discord.owner_ids (DISCORDBOT_DISCORD_OWNER_IDS)"},
 		{"token shape", func(c *Config) { c.Discord.Token = "not-a-token" }, "discord.token (DISCORDBOT_DISCORD_TOKEN): does not look like a bot token"},
 		{"gateway scheme", func(c *Config) { c.Discord.GatewayURL = "http://x" }, "discord.gateway_url"},
@@ -187,6 +187,33 @@ func TestValidateNamesKeyEnvValueAndAllowed(t *testing.T) {
 			}
 			if strings.Contains(text, "not-a-token") {
 				t.Fatal("token leaked into a problem")
+			}
+		})
+	}
+}
+
+func TestValidateDatabaseURL(t *testing.T) {
+	cases := []struct {
+		url string
+		ok  bool
+	}{
+		{"sqlite:discordsend.db", true},
+		{"sqlite:///var/lib/bot/bot.db", true},
+		{"postgres://bot:pw@db:5432/bot?sslmode=require", true},
+		{"postgresql://db/bot", true},
+		{"sqlite:", false},
+		{"postgres://", false},
+		{"mysql://db/bot", false},
+		{"bot.db", false},
+	}
+	for _, c := range cases {
+		t.Run(c.url, func(t *testing.T) {
+			cfg := Default()
+			cfg.Discord.Token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.x.y"
+			cfg.Database.URL = c.url
+			err := cfg.Validate()
+			if got := err == nil; got != c.ok {
+				t.Fatalf("Validate() = %v, want ok %v", err, c.ok)
 			}
 		})
 	}

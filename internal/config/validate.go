@@ -104,10 +104,10 @@ func (c Config) validateLimits(ps *Problems) {
 func validateDatabase(ps *Problems, u string) {
 	switch {
 	case strings.HasPrefix(u, "sqlite:") && len(u) > len("sqlite:"):
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		bad(ps, "database.url", RedactURL(u), "PostgreSQL is not supported by this version; use sqlite:PATH")
+	case strings.HasPrefix(u, "postgres://") && len(u) > len("postgres://"):
+	case strings.HasPrefix(u, "postgresql://") && len(u) > len("postgresql://"):
 	default:
-		bad(ps, "database.url", RedactURL(u), "write sqlite:PATH, e.g. sqlite:discordsend.db")
+		bad(ps, "database.url", RedactURL(u), "write sqlite:PATH (e.g. sqlite:discordsend.db) or postgres://USER:PASSWORD@HOST:5432/DB")
 	}
 }
 
