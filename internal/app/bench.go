@@ -25,6 +25,7 @@ import (
 
 type benchOpts struct {
 	cfg        bench.Config
+	db         string // database URL; "": SQLite in the run's temporary folder
 	json       bool
 	cpuprofile string
 	memprofile string
@@ -38,8 +39,10 @@ func benchCommand() *command {
 		summary: "measure the bot under load against fake Discord and ComfyUI servers",
 		help: `Runs the bot, wired as 'run' wires it, against a fake Discord and fake
 ComfyUI servers on loopback, with a fresh SQLite database in a temporary
-folder. The fakes and the simulated users live in a second process, so the
-memory and CPU figures are the bot's own. Each user keeps as many jobs queued
+folder (--db: a database of yours; a PostgreSQL database gets a schema of the
+run's own, dropped at the end; a SQLite file must hold no jobs). The fakes
+and the simulated users live in a second process, so the memory and CPU
+figures are the bot's own. Each user keeps as many jobs queued
 as defaults.max_queue_per_user allows (3): a burst at the start, then one more
 for every result. Reports acknowledgement and delivery latency, backend
 utilization, fairness, status-message edit rates, Discord calls and 429s,
@@ -54,6 +57,7 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.IntVar(&o.cfg.Channels, "channels", o.cfg.Channels, "`channels` the users share, user i posting in channel i mod N")
 			fs.DurationVar(&o.cfg.Ramp, "ramp", o.cfg.Ramp, "spread the users' first bursts over this `time` (0: all at once)")
 			fs.StringVar(&o.cfg.Limits, "rate-limits", o.cfg.Limits, "the fake Discord's rate limits: relaxed (far above the load), discord (Discord's own) or off")
+			fs.StringVar(&o.db, "db", "", "run on this database `url` (postgres://… or sqlite:PATH) instead of a temporary SQLite file")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the table")
 			fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the bot to `file`, and of the peer process to file.peer")
 			fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile of the bot, taken as the last result arrives, to `file`")
@@ -120,20 +124,22 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 		return bench.Report{}, fmt.Errorf("temporary folder: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := benchConfig(dir, ends, o.cfg)
+	dbURL, dropDB, err := benchDatabase(ctx, o.db, dir)
+	if err != nil {
+		return bench.Report{}, err
+	}
+	defer dropDB()
+	cfg, err := benchConfig(dir, dbURL, ends, o.cfg)
 	if err != nil {
 		return bench.Report{}, err
 	}
 	warnings := &warningLog{}
 	log := logging.New(warnings, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := openBenchStore(ctx, cfg.Database.URL)
 	if err != nil {
 		return bench.Report{}, err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return bench.Report{}, err
-	}
 	if o.cpuprofile != "" {
 		stop, err := startCPUProfile(o.cpuprofile)
 		if err != nil {
@@ -186,6 +192,7 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 		return bench.Report{}, err
 	}
 	r := bench.Compute(o.cfg, res.obs, jobs, bench.Process{PeakRSS: bench.PeakRSS(), PeakHeap: peakHeap, CPU: cpu})
+	r.Database = st.Dialect()
 	if n := warnings.count(); n > 0 {
 		fmt.Fprintf(c.Stderr, "the bot logged %d warning(s) or error(s):%s\n", n, warnings.summary())
 	}
@@ -195,7 +202,7 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 // benchConfig is the bot's configuration for a run: the defaults, pointed
 // at the peers, read through the same loader and checks as 'run' uses.
 // No config.yaml or .env of the working directory takes part.
-func benchConfig(dir string, ends bench.Endpoints, bc bench.Config) (config.Config, error) {
+func benchConfig(dir, dbURL string, ends bench.Endpoints, bc bench.Config) (config.Config, error) {
 	file := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(file, []byte("log:\n  level: warn\n"), 0o600); err != nil {
 		return config.Config{}, fmt.Errorf("write bench configuration: %w", err)
@@ -209,7 +216,7 @@ func benchConfig(dir string, ends bench.Endpoints, bc bench.Config) (config.Conf
 		"DISCORDBOT_DISCORD_API_URL":             ends.APIURL,
 		"DISCORDBOT_DISCORD_GUILD_IDS":           ends.GuildID,
 		"DISCORDBOT_COMFYUI_BACKENDS":            strings.Join(backends, ","),
-		"DISCORDBOT_DATABASE_URL":                "sqlite:" + filepath.Join(dir, "bot.db"),
+		"DISCORDBOT_DATABASE_URL":                dbURL,
 		"DISCORDBOT_WORKFLOWS_DIR":               filepath.Join(dir, "workflows"),
 		"DISCORDBOT_DEFAULTS_MAX_QUEUE_PER_USER": strconv.Itoa(bc.PerUser),
 	}
@@ -221,6 +228,49 @@ func benchConfig(dir string, ends bench.Endpoints, bc bench.Config) (config.Conf
 		return cfg, fmt.Errorf("bench configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// benchDatabase is the URL of the run's database and what removes it: a
+// SQLite file in dir by default, a scratch schema in a PostgreSQL database,
+// or the SQLite file named.
+func benchDatabase(ctx context.Context, dbURL, dir string) (string, func(), error) {
+	switch {
+	case dbURL == "":
+		return "sqlite:" + filepath.Join(dir, "bot.db"), func() {}, nil
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		sc, err := store.NewScratch(ctx, dbURL, "discordsend_bench_")
+		if err != nil {
+			return "", nil, fmt.Errorf("bench --db: %w", err)
+		}
+		return sc.URL, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = sc.Drop(ctx)
+		}, nil
+	}
+	return dbURL, func() {}, nil
+}
+
+// openBenchStore opens and migrates the run's database, which must hold no
+// jobs: the report counts every job in it.
+func openBenchStore(ctx context.Context, dbURL string) (*store.Store, error) {
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	n, err := st.CountJobs(ctx, store.JobFilter{})
+	if err == nil && n > 0 {
+		err = fmt.Errorf("bench --db: the database holds %d job(s); bench counts every job, so give it an empty database", n)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // benchJobs reads what the bot's database recorded of every job.

@@ -4,8 +4,13 @@ package app
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 // The bench runs the real bot, whose disgo v0.19.6 gateway races on close
@@ -13,7 +18,8 @@ import (
 // without the race detector.
 
 func TestBenchJSONReportsEveryField(t *testing.T) {
-	r := runBenchCommand(t, "--users", "3", "--jobs", "12", "--backends", "2", "--job-time", "20ms", "--image-kb", "10", "--ramp", "0", "--json")
+	r := runBenchCommand(t, "--users", "3", "--jobs", "12", "--backends", "2", "--job-time", "20ms", "--image-kb", "10", "--ramp", "0", "--json",
+		"--db", storetest.URL(t))
 	if r.code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
@@ -23,7 +29,7 @@ func TestBenchJSONReportsEveryField(t *testing.T) {
 	}
 	fields := []string{
 		"users", "jobs", "backends", "job_time", "image_kb", "per_user", "channels", "ramp", "rate_limits", "wall_s", "jobs_per_s",
-		"sent", "unacknowledged", "accepted", "refused", "delivered", "lost", "duplicated",
+		"database", "sent", "unacknowledged", "accepted", "refused", "delivered", "lost", "duplicated",
 		"ack_ms", "finish_to_delivered_ms", "backend_utilization", "jain_fairness", "jain_jobs",
 		"status_messages", "status_edits", "max_edits_per_2s", "min_edit_gap_ms",
 		"rate_limited_429", "violations", "rest_calls_per_job",
@@ -57,6 +63,9 @@ func TestBenchJSONReportsEveryField(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.field, got[c.field], c.want)
 		}
 	}
+	if got["database"] != storetest.Dialect() {
+		t.Errorf("database = %v, want %s", got["database"], storetest.Dialect())
+	}
 	for _, f := range []string{"peak_rss_mb", "cpu_s_per_job", "rest_calls_per_job", "backend_utilization"} {
 		if v, _ := got[f].(float64); v <= 0 {
 			t.Errorf("%s = %v, want a measurement above 0", f, got[f])
@@ -77,5 +86,27 @@ func TestBenchTableNamesEveryTarget(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "4 delivered, 0 lost, 0 delivered twice") {
 		t.Errorf("every job should be delivered once:\n%s", r.stdout)
+	}
+}
+
+// A SQLite file is used as given, so it must be empty; a PostgreSQL
+// database gets a schema of the run's own (TestBenchJSONReportsEveryField).
+func TestBenchRefusesASQLiteFileWithJobs(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "used.db")
+	st, err := store.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnqueueJob(t.Context(), model.Job{UserID: "1", UserName: "ann", GuildID: "2", ChannelID: "3",
+		Params: model.Params{Prompt: "a robot"}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r := runBenchCommand(t, "--users", "1", "--jobs", "1", "--db", dbURL)
+	if r.code == ExitOK || !strings.Contains(r.stderr, "holds 1 job(s)") || !strings.Contains(r.stderr, "empty database") {
+		t.Fatalf("exit %d, want a refusal naming the job and what to do; stderr:\n%s", r.code, r.stderr)
 	}
 }

@@ -35,15 +35,17 @@ type Latency struct {
 
 // Report is everything a run measured.
 type Report struct {
-	Users    int     `json:"users"`
-	Jobs     int     `json:"jobs"`
-	Backends int     `json:"backends"`
-	JobTime  string  `json:"job_time"`
-	ImageKB  int     `json:"image_kb"`
-	PerUser  int     `json:"per_user"`
-	Channels int     `json:"channels"`
-	Ramp     string  `json:"ramp"`
-	Limits   string  `json:"rate_limits"`
+	Users    int    `json:"users"`
+	Jobs     int    `json:"jobs"`
+	Backends int    `json:"backends"`
+	JobTime  string `json:"job_time"`
+	ImageKB  int    `json:"image_kb"`
+	PerUser  int    `json:"per_user"`
+	Channels int    `json:"channels"`
+	Ramp     string `json:"ramp"`
+	Limits   string `json:"rate_limits"`
+	// Database is the dialect the bot's store ran on: sqlite or postgres.
+	Database string  `json:"database"`
 	Wall     float64 `json:"wall_s"` // first /generate to last result
 	// JobsPerSecond is delivered jobs over Wall.
 	JobsPerSecond float64 `json:"jobs_per_s"`

@@ -19,6 +19,9 @@ func WriteTable(w io.Writer, r Report) error {
 	}
 	fmt.Fprintf(tw, "load\t%d users in %d channels starting over %s, %d jobs (≤ %d active each), %d backends, %s per job, %d KB images, %s rate limits\n",
 		r.Users, r.Channels, r.Ramp, r.Jobs, r.PerUser, r.Backends, r.JobTime, r.ImageKB, r.Limits)
+	if r.Database != "" {
+		row("database", "%s", r.Database)
+	}
 	row("wall time", "%.2f s, %.1f jobs/s", r.Wall, r.JobsPerSecond)
 	row("requests", "%d sent, %d unacknowledged, %d accepted, %d refused", r.Sent, r.Unacknowledged, r.Accepted, r.Refused)
 	row("jobs", "%d delivered, %d lost, %d delivered twice", r.Delivered, r.Lost, r.Duplicated)

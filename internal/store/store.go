@@ -296,3 +296,11 @@ func (s *Store) inTx(ctx context.Context, fn func(*tx) error) (err error) {
 	}
 	return nil
 }
+
+// Dialect names the database engine: "sqlite" or "postgres".
+func (s *Store) Dialect() string {
+	if s.dialect == dialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
