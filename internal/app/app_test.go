@@ -3,12 +3,13 @@ package app
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 // result is what one invocation printed and returned.
@@ -116,33 +117,32 @@ func TestCheckUnreachableComfyUI(t *testing.T) {
 
 func TestMigrateUpStatusAndNewerDatabaseRefused(t *testing.T) {
 	inTempDir(t)
-	r := runApp(t, t.Context(), nil, "migrate", "status")
+	dbURL := storetest.URL(t)
+	env := map[string]string{"DISCORDBOT_DATABASE_URL": dbURL}
+	r := runApp(t, t.Context(), env, "migrate", "status")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "schema version 0") || !strings.Contains(r.stdout, "pending  0001") {
 		t.Fatalf("status of a new database: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = runApp(t, t.Context(), nil, "migrate", "up")
+	r = runApp(t, t.Context(), env, "migrate", "up")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "applied migration 0001") {
 		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = runApp(t, t.Context(), nil, "migrate", "status")
+	r = runApp(t, t.Context(), env, "migrate", "status")
 	if r.code != ExitOK || strings.Contains(r.stdout, "pending") || !strings.Contains(r.stdout, "applied  0001") {
 		t.Fatalf("status after up: exit %d\n%s", r.code, r.stdout)
 	}
-	db, err := sql.Open("sqlite", "discordsend.db")
-	if err != nil {
-		t.Fatal(err)
+	checkEnv := map[string]string{"DISCORDBOT_DATABASE_URL": dbURL, "DISCORDBOT_DISCORD_TOKEN": testToken, "DISCORDBOT_COMFYUI_URL": closedPort(t)}
+	if r = runApp(t, t.Context(), checkEnv, "check"); !strings.Contains(r.stdout, "OK   database") || !strings.Contains(r.stdout, "up to date") {
+		t.Fatalf("check after up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	storetest.Exec(t, dbURL, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`)
 	for _, args := range [][]string{{"migrate", "status"}, {"migrate", "up"}} {
-		r = runApp(t, t.Context(), nil, args...)
+		r = runApp(t, t.Context(), env, args...)
 		if r.code != ExitFailure || !strings.Contains(r.stderr, "newer than this binary supports") {
 			t.Fatalf("%v on a newer database: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
-	if r = runApp(t, t.Context(), nil, "migrate", "sideways"); r.code != ExitUsage {
+	if r = runApp(t, t.Context(), env, "migrate", "sideways"); r.code != ExitUsage {
 		t.Fatalf("bad migrate argument: exit %d", r.code)
 	}
 }

@@ -136,8 +136,10 @@ func (c *cli) printJSON(v any) error {
 
 func checkDatabase(ctx context.Context, cfg config.Config) checkResult {
 	r := checkResult{Name: "database"}
+	// A SQLite file is created by 'run'; a PostgreSQL database must exist
+	// and is asked.
 	path := strings.TrimPrefix(strings.TrimPrefix(cfg.Database.URL, "sqlite://"), "sqlite:")
-	if path != ":memory:" {
+	if strings.HasPrefix(cfg.Database.URL, "sqlite:") && path != ":memory:" {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			r.OK = true
 			r.Detail = cfg.Database.URL + ": not created yet; 'run' or 'migrate up' creates it"

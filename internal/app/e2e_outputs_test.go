@@ -3,7 +3,6 @@
 package app
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 // outputsWorld is a world whose workflows.dir holds testdata/outputs and
@@ -243,17 +243,8 @@ func TestOutputsMixedPartsPostedOnce(t *testing.T) {
 func (w *world) crashWhileDelivering(jobID int64, kept int) {
 	w.t.Helper()
 	w.stop()
-	db, err := sql.Open("sqlite", strings.TrimPrefix(w.dbURL, "sqlite:"))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(w.t.Context(), `UPDATE jobs SET status = ? WHERE id = ?`, model.StatusDelivering, jobID); err != nil {
-		w.t.Fatal(err)
-	}
-	if _, err := db.ExecContext(w.t.Context(), `DELETE FROM deliveries WHERE job_id = ? AND part >= ?`, jobID, kept); err != nil {
-		w.t.Fatal(err)
-	}
+	storetest.Exec(w.t, w.dbURL, `UPDATE jobs SET status = ? WHERE id = ?`, model.StatusDelivering, jobID)
+	storetest.Exec(w.t, w.dbURL, `DELETE FROM deliveries WHERE job_id = ? AND part >= ?`, jobID, kept)
 	w.start()
 }
 

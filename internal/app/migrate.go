@@ -56,7 +56,7 @@ func printMigrationStatus(ctx context.Context, c *cli, cfg config.Config, st *st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "database %s: schema version %d (this binary: %d)\n", cfg.Database.URL, status.Current, status.Latest)
+	fmt.Fprintf(c.Stdout, "database %s: schema version %d (this binary: %d)\n", config.RedactURL(cfg.Database.URL), status.Current, status.Latest)
 	for _, a := range status.Applied {
 		fmt.Fprintf(c.Stdout, "  applied  %04d %-24s %s\n", a.Version, a.Name, a.AppliedAt.Format(time.RFC3339))
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 // sandboxChild makes this test binary the bot the sandbox starts: the
@@ -18,6 +20,9 @@ import (
 // as main would.
 const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
 
+// TestMain runs this binary as the sandbox's bot when asked to; otherwise
+// the tests run on SQLite, and again on PostgreSQL when
+// DISCORDBOT_TEST_POSTGRES names a server (see docs/TESTING.md).
 func TestMain(m *testing.M) {
 	if os.Getenv(sandboxChild) == "bot" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -25,7 +30,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Run(m))
 }
 
 // runSandboxScript runs `discordsend-bot sandbox args…` with the script on stdin.
