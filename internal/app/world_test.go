@@ -16,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
 // world is the whole program, app.Run as main calls it, against a fake
@@ -100,7 +100,7 @@ func newWorld(t *testing.T, opts ...worldOpt) *world {
 		w.comfy = append(w.comfy, f)
 		urls = append(urls, fmt.Sprintf("gpu%d=%s", i+1, f.URL()))
 	}
-	w.dbURL = "sqlite:" + filepath.Join(dir, "bot.db")
+	w.dbURL = storetest.URL(t)
 	w.env = map[string]string{
 		"DISCORDBOT_DISCORD_TOKEN":                     w.discord.Token(),
 		"DISCORDBOT_DISCORD_API_URL":                   w.discord.APIURL(),
