@@ -10,9 +10,11 @@ import (
 // (IN lists, LIMIT) past it run unprepared.
 const maxCachedStmts = 256
 
-// stmtCache keeps one prepared statement per query text. A database of one
-// connection (":memory:") has none: preparing inside a transaction would
-// wait for the connection the transaction holds. SQLite parses and
+// stmtCache keeps one prepared statement per query text, for SQLite. A
+// database of one connection (":memory:") has none: preparing inside a
+// transaction would wait for the connection the transaction holds.
+// PostgreSQL has none either: pgx prepares each query once per connection
+// by itself. SQLite parses and
 // plans a statement in about the time it takes to run a small one, and
 // the queue runs the same few statements for every job; database/sql keeps
 // each prepared on every pooled connection that used it.
