@@ -67,6 +67,7 @@ func Run(m *testing.M) int {
 		}
 		return m.Run()
 	}
+	willRerun = os.Getenv(EnvPostgres) != "" && !listing()
 	code := m.Run()
 	if listing() {
 		return code
@@ -132,12 +133,20 @@ func URL(t testing.TB) string {
 	return "sqlite:" + filepath.Join(t.TempDir(), "bot.db")
 }
 
+// willRerun is set by Run in the SQLite run when a PostgreSQL run of the
+// same binary follows.
+var willRerun bool
+
 // Postgres returns the URL of a fresh PostgreSQL schema, for tests that are
 // about PostgreSQL itself; they are skipped when EnvPostgres is not set.
+// Under Run they run once, in the PostgreSQL run.
 func Postgres(t testing.TB) string {
 	t.Helper()
 	if os.Getenv(EnvPostgres) == "" {
 		t.Skipf("a PostgreSQL test: set %s=postgres://… to run it (scripts/pg-test-cluster start prints one)", EnvPostgres)
+	}
+	if willRerun {
+		t.Skip("a PostgreSQL test: it runs in the PostgreSQL run of this binary, which follows")
 	}
 	return schemaURL(t)
 }
