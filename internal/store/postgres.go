@@ -19,10 +19,23 @@ import (
 // objid 1919513701: the key's high and low 32 bits).
 const writerLockKey int64 = 0x6473627772697465
 
+// writerIdleLimit bounds how long a write transaction may sit idle between
+// its statements before the server ends the session, releasing the writer
+// lock. Our transactions never wait between statements on anything but Go
+// code; a bot cut off from the server mid-transaction would otherwise hold
+// the lock, and stall every other bot's writes (a standby's takeover of the
+// lease among them), until the server noticed the connection was dead,
+// which TCP may take hours to tell it.
+const writerIdleLimit = "5s"
+
 // lockWriters takes the writer lock for the rest of the transaction. It is
-// released by COMMIT or ROLLBACK, so a crashed bot cannot keep it.
+// released by COMMIT or ROLLBACK, by the end of the session (a crashed bot)
+// or by writerIdleLimit (a bot the network lost). One round trip: without
+// arguments pgx sends both statements as one simple query.
 func lockWriters(ctx context.Context, sqlTx *sql.Tx) error {
-	if _, err := sqlTx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writerLockKey); err != nil {
+	q := fmt.Sprintf("SET LOCAL idle_in_transaction_session_timeout = '%s'; SELECT pg_advisory_xact_lock(%d)",
+		writerIdleLimit, writerLockKey)
+	if _, err := sqlTx.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("take the writer lock: %w", err)
 	}
 	return nil

@@ -75,12 +75,23 @@ func TestOpenPostgres(t *testing.T) {
 	}
 }
 
-// A write transaction holds the writer lock under its documented key.
+// A write transaction holds the writer lock under its documented key, and
+// may not sit idle holding it for longer than writerIdleLimit.
 func TestPostgresWriteHoldsTheWriterLock(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t, storetest.Postgres(t))
 	ctx := t.Context()
+	idleLimit := func(tx *tx) string {
+		var v string
+		if err := tx.queryRow(ctx, `SHOW idle_in_transaction_session_timeout`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	err := s.write(ctx, func(tx *tx) error {
+		if got := idleLimit(tx); got != writerIdleLimit {
+			t.Errorf("idle_in_transaction_session_timeout = %q in a write, want %q", got, writerIdleLimit)
+		}
 		var pid int
 		if err := tx.queryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 			return err
