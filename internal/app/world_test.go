@@ -69,6 +69,7 @@ type worldConfig struct {
 	env      map[string]string
 	discord  []discordtest.Option
 	comfy    []comfytest.Option
+	noBot    bool
 }
 
 // withEnv sets a variable of the bot's environment; "" unsets it.
@@ -76,6 +77,10 @@ func withEnv(k, v string) worldOpt { return func(c *worldConfig) { c.env[k] = v 
 func withDiscord(o ...discordtest.Option) worldOpt {
 	return func(c *worldConfig) { c.discord = append(c.discord, o...) }
 }
+
+// withoutBot sets up the fakes and the environment but starts no bot in
+// the test's process, for a test that runs the bot as child processes.
+func withoutBot() worldOpt { return func(c *worldConfig) { c.noBot = true } }
 
 // withComfy configures every fake ComfyUI, e.g. with custom nodes.
 func withComfy(o ...comfytest.Option) worldOpt {
@@ -118,7 +123,9 @@ func newWorld(t *testing.T, opts ...worldOpt) *world {
 		}
 		w.env[k] = v
 	}
-	w.start()
+	if !cfg.noBot {
+		w.start()
+	}
 	return w
 }
 
