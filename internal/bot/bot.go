@@ -21,8 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
-	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
