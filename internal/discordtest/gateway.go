@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,7 +52,8 @@ type gatewayHub struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	conns    map[*gwConn]struct{}
-	ready    chan struct{} // closed at the first READY
+	history  []GatewayConnection // every connection, by gwConn.rec
+	ready    chan struct{}       // closed at the first READY
 	isReady  bool
 	closed   bool
 }
@@ -133,6 +135,8 @@ func (gw *gatewayHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gw.conns[c] = struct{}{}
+	c.rec = len(gw.history)
+	gw.history = append(gw.history, GatewayConnection{Opened: gw.srv.now()})
 	gw.mu.Unlock()
 	gw.srv.stats.connections.Add(1)
 	defer gw.forget(c)
@@ -340,6 +344,7 @@ func (gw *gatewayHub) forget(c *gwConn) {
 	gw.mu.Lock()
 	delete(gw.conns, c)
 	gw.detachLocked(c)
+	gw.history[c.rec].Closed = gw.srv.now()
 	gw.mu.Unlock()
 	_ = c.ws.Close()
 	c.release()
@@ -424,6 +429,25 @@ func (gw *gatewayHub) close() {
 	for _, c := range conns {
 		c.drop()
 	}
+}
+
+// GatewayConnection is one gateway WebSocket connection as the server saw
+// it, on its clock (Options.Now).
+type GatewayConnection struct {
+	Opened time.Time // when the server accepted it
+	Closed time.Time // when the server saw it end; zero while it is open
+}
+
+// Open reports whether the connection has not ended yet.
+func (c GatewayConnection) Open() bool { return c.Closed.IsZero() }
+
+// GatewayConnections returns every gateway connection so far, open or
+// closed, in the order they were accepted: whether two bots ever held the
+// gateway at once.
+func (s *Server) GatewayConnections() []GatewayConnection {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return slices.Clone(s.gw.history)
 }
 
 // DropGateway cuts every gateway connection without a close frame, as a

@@ -85,6 +85,8 @@ type gwConn struct {
 	wmu    sync.Mutex
 	framer framer // nil: plain text frames
 
+	rec int // its index in gatewayHub.history, set before it is shared
+
 	// guarded by gateway.mu
 	sess *session
 }

@@ -108,3 +108,48 @@ func TestGatewayHandshake(t *testing.T) {
 		})
 	}
 }
+
+// GatewayConnections records when each connection opened and when the
+// server saw it end, so a test can tell whether two bots ever held the
+// gateway at once.
+func TestGatewayConnectionsRecordOpenAndClose(t *testing.T) {
+	srv := discordtest.New(t)
+	dial := func() *websocket.Conn {
+		t.Helper()
+		ws, _, err := websocket.DefaultDialer.DialContext(t.Context(), srv.GatewayURL()+"?v=10&encoding=json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		if _, _, err := ws.ReadMessage(); err != nil { // HELLO: the server has counted it
+			t.Fatalf("read HELLO: %v", err)
+		}
+		return ws
+	}
+	if got := srv.GatewayConnections(); len(got) != 0 {
+		t.Fatalf("before any connection: %+v", got)
+	}
+	first := dial()
+	dial()
+	if got := srv.GatewayConnections(); len(got) != 2 || !got[0].Open() || !got[1].Open() || got[1].Opened.Before(got[0].Opened) {
+		t.Fatalf("two connections: %+v, want both open, in order", got)
+	}
+
+	// The server sees the end when its read fails, a moment later.
+	first.Close()
+	deadline := time.After(5 * time.Second)
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
+	got := srv.GatewayConnections()
+	for got[0].Open() {
+		select {
+		case <-deadline:
+			t.Fatalf("the server did not see the first connection end: %+v", got)
+		case <-poll.C:
+		}
+		got = srv.GatewayConnections()
+	}
+	if got[0].Closed.Before(got[0].Opened) || !got[1].Open() {
+		t.Fatalf("after the first closed: %+v, want it closed after it opened and the second open", got)
+	}
+}
