@@ -213,6 +213,12 @@ func (e *Elector) holderGone(holder string) bool {
 }
 
 // lead runs active while it renews the lease.
+//
+// Each renewal runs in its own goroutine, one at a time, so that the
+// step-down comes on time even when a renewal does not return by its
+// deadline: the store's writers queue on a plain mutex, and a write of the
+// active work that hangs on a silent network holds it until that work
+// stops, which only the step-down makes it do.
 func (e *Elector) lead(ctx context.Context, lease model.Lease, sent time.Time, active func(context.Context) error) error {
 	e.setStatus(RoleActive, lease)
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -225,7 +231,13 @@ func (e *Elector) lead(ctx context.Context, lease model.Lease, sent time.Time, a
 	defer stepDown.Stop()
 	ticker := time.NewTicker(e.tick)
 	defer ticker.Stop()
-	failing := false
+	type renewal struct {
+		at  time.Time // when it was sent
+		ok  bool
+		err error
+	}
+	renewed := make(chan renewal, 1) // a renewal still out after lead returns must not block
+	renewing, failing := false, false
 	for {
 		select {
 		case err := <-done:
@@ -234,21 +246,34 @@ func (e *Elector) lead(ctx context.Context, lease model.Lease, sent time.Time, a
 		case <-stepDown.C:
 			return e.stepDown(lease, lastOK, cancel, done, "the lease could not be renewed in time")
 		case <-ticker.C:
+			if renewing {
+				if !failing {
+					failing = true
+					e.log.Warn("active: the lease renewal is not answering", "steps_down_in", time.Until(lastOK.Add(e.ttl/2)).Round(time.Millisecond))
+				}
+				continue
+			}
+			renewing = true
 			at := time.Now()
 			// Renewals go on while the active work shuts down after ctx
 			// ended, so no standby starts before it has stopped.
 			rctx, rcancel := context.WithDeadline(context.WithoutCancel(ctx), lastOK.Add(e.ttl/2))
-			ok, err := e.leases.RenewLease(rctx, e.name, e.self.String(), lease.Term)
-			rcancel()
+			go func() {
+				defer rcancel()
+				ok, err := e.leases.RenewLease(rctx, e.name, e.self.String(), lease.Term)
+				renewed <- renewal{at: at, ok: ok, err: err}
+			}()
+		case r := <-renewed:
+			renewing = false
 			switch {
-			case err == nil && ok:
-				lastOK, failing = at, false
+			case r.err == nil && r.ok:
+				lastOK, failing = r.at, false
 				stepDown.Reset(e.ttl/2 - time.Since(lastOK))
-			case err == nil:
+			case r.err == nil:
 				return e.stepDown(lease, lastOK, cancel, done, "another process took the lease")
 			case !failing:
 				failing = true
-				e.log.Warn("active: cannot renew the lease", "err", err, "steps_down_in", time.Until(lastOK.Add(e.ttl/2)).Round(time.Millisecond))
+				e.log.Warn("active: cannot renew the lease", "err", r.err, "steps_down_in", time.Until(lastOK.Add(e.ttl/2)).Round(time.Millisecond))
 			}
 		}
 	}

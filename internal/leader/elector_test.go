@@ -42,14 +42,15 @@ func failsWith(err error) procOpt           { return func(p *proc) { p.fail = er
 
 func start(t *testing.T, tbl *table, name string, opts ...procOpt) *proc {
 	t.Helper()
-	p := &proc{t: t, id: Identity{Host: name, PID: 100, Nonce: name}, view: &view{t: tbl}, release: make(chan struct{}), done: make(chan error, 1)}
+	p := &proc{t: t, id: Identity{Host: name, PID: 100, Nonce: name}, view: &view{t: tbl, freed: make(chan struct{})},
+		release: make(chan struct{}), done: make(chan error, 1)}
 	for _, o := range opts {
 		o(p)
 	}
 	p.e = New(Options{Leases: p.view, Self: p.id, TTL: ttl, Alive: func(int) bool { return true }})
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	t.Cleanup(func() { close(p.release); cancel(); <-p.done })
+	t.Cleanup(func() { close(p.release); close(p.view.freed); cancel(); <-p.done })
 	go func() { p.done <- p.e.Run(ctx, p.active) }()
 	return p
 }
@@ -196,6 +197,32 @@ func TestActiveCutOffFromTheDatabaseStopsBeforeTheStandbyStarts(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A renewal that never answers, not even at its deadline (the store's
+// writers queue on a mutex, behind a write the network lost), does not
+// keep the active process from stepping down on time.
+func TestActiveWhoseRenewalNeverAnswersStopsBeforeTheStandbyStarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tbl := &table{}
+		a := start(t, tbl, "a", shutdownTakes(time.Second))
+		synctest.Wait()
+		b := start(t, tbl, "b")
+		time.Sleep(10*time.Second + time.Second/3)
+		cut := time.Now()
+		a.view.stick()
+		time.Sleep(3 * ttl)
+		synctest.Wait()
+
+		stopped := a.snapshot()[0].stop
+		if stopped.IsZero() || stopped.Sub(cut) > ttl/2+time.Second {
+			t.Fatalf("a stopped at +%v after the cut, want within TTL/2 of its last renewal and its 1 s shutdown", stopped.Sub(cut))
+		}
+		if took := b.activeSince(); !took.After(stopped) {
+			t.Fatalf("b started at %v, before a stopped at %v", took, stopped)
+		}
+		noOverlap(t, a, b)
+	})
 }
 
 func TestActiveThatCannotStopEndsRunBeforeAStandbyCanStart(t *testing.T) {

@@ -33,9 +33,12 @@ func (t *table) set(holder string, term int64) {
 type view struct {
 	t *table
 
-	mu   sync.Mutex
-	down bool // calls fail at once
-	hang bool // calls block until their context ends
+	mu    sync.Mutex
+	down  bool // calls fail at once
+	hang  bool // calls block until their context ends
+	stuck bool // calls block, whatever their context, until freed closes
+
+	freed chan struct{} // closed when the test ends
 }
 
 var errDown = errors.New("connection refused")
@@ -46,11 +49,22 @@ func (v *view) cut(hang bool) {
 	v.down, v.hang = !hang, hang
 }
 
+// stick makes every call block, ignoring its context, as a store call
+// waiting for a lock that a write lost on the network holds.
+func (v *view) stick() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.stuck = true
+}
+
 func (v *view) call(ctx context.Context) error {
 	v.mu.Lock()
-	down, hang := v.down, v.hang
+	down, hang, stuck := v.down, v.hang, v.stuck
 	v.mu.Unlock()
 	switch {
+	case stuck:
+		<-v.freed
+		return errDown
 	case hang:
 		<-ctx.Done()
 		return ctx.Err()
