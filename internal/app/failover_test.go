@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -292,6 +293,13 @@ func newFleet(w *world) *fleet {
 
 // start starts a bot process; it stands by or takes the lease at once.
 func (f *fleet) start() *botProcess {
+	f.w.t.Helper()
+	return f.startWith(nil)
+}
+
+// startWith is start with env overriding some of the world's variables
+// for this process alone.
+func (f *fleet) startWith(env map[string]string) *botProcess {
 	w := f.w
 	w.t.Helper()
 	name := fmt.Sprintf("bot%d", len(f.all)+1)
@@ -306,7 +314,9 @@ func (f *fleet) start() *botProcess {
 	p := &botProcess{name: name, out: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(self, "run")
 	p.cmd.Dir = w.t.TempDir()
-	p.cmd.Env = childEnv(w.env)
+	own := maps.Clone(w.env)
+	maps.Copy(own, env)
+	p.cmd.Env = childEnv(own)
 	out := io.MultiWriter(logFile, p.out, &prefixLines{prefix: name + " | ", w: w.logs})
 	p.cmd.Stdout, p.cmd.Stderr = out, out
 	if err := p.cmd.Start(); err != nil {
