@@ -81,6 +81,13 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 	err = elector.Run(ctx, func(ctx context.Context) error {
 		return serve(ctx, cfg, st, reg, elector.Status, log)
 	})
+	if errors.Is(err, leader.ErrStepDownTooSlow) {
+		// A standby may take over any moment now, while the work that
+		// would not stop may still hold the gateway: end the process at
+		// once rather than drain the listener first.
+		log.Error("exiting: the lease was lost and the work did not stop in time")
+		return err
+	}
 	shutdown(log, opsSrv)
 	return err
 }

@@ -157,7 +157,7 @@ func (e *Elector) standby(ctx context.Context) (model.Lease, time.Time, error) {
 		failing  bool
 	)
 	for {
-		l, err := e.leases.ReadLease(ctx, e.name)
+		l, err := e.read(ctx)
 		if err == nil {
 			failing = false
 			if !observed || l.Term != seen.Term || l.Version != seen.Version {
@@ -166,11 +166,13 @@ func (e *Elector) standby(ctx context.Context) (model.Lease, time.Time, error) {
 			}
 			if e.free(seen, seenAt) {
 				sent := time.Now()
-				taken, ok, err := e.leases.TakeLease(ctx, e.name, e.self.String(), seen)
+				tctx, cancel := context.WithTimeout(ctx, e.ttl)
+				taken, ok, err := e.leases.TakeLease(tctx, e.name, e.self.String(), seen)
+				cancel()
 				if err == nil && ok {
 					e.log.Info("active: this process holds the lease", "term", taken.Term,
 						"previous", DisplayHolder(seen.Holder))
-					return taken, sent, nil
+					return taken, e.freshen(ctx, taken, sent), nil
 				}
 				// Not ok without an error: another standby was quicker.
 				if err != nil && ctx.Err() == nil {
@@ -187,6 +189,31 @@ func (e *Elector) standby(ctx context.Context) (model.Lease, time.Time, error) {
 		case <-ticker.C:
 		}
 	}
+}
+
+// read reads the lease, giving up after a TTL so that a standby whose
+// network went silent tries again rather than wait for it.
+func (e *Elector) read(ctx context.Context) (model.Lease, error) {
+	rctx, cancel := context.WithTimeout(ctx, e.ttl)
+	defer cancel()
+	return e.leases.ReadLease(rctx, e.name)
+}
+
+// freshen renews a lease whose take was slow to answer (it may have waited
+// for the database's writer lock), so that the term does not start with
+// its step-down already due: the holder counts from when it sent the
+// request that last renewed. It returns that time.
+func (e *Elector) freshen(ctx context.Context, l model.Lease, sent time.Time) time.Time {
+	if time.Since(sent) < e.tick {
+		return sent
+	}
+	at := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, e.ttl/2)
+	defer cancel()
+	if ok, err := e.leases.RenewLease(rctx, e.name, e.self.String(), l.Term); err == nil && ok {
+		return at
+	}
+	return sent
 }
 
 // observe logs a new holder and keeps the status current.

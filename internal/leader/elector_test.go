@@ -403,3 +403,19 @@ func TestIdentityRoundTrips(t *testing.T) {
 		t.Fatal("processAlive(own PID) = false")
 	}
 }
+
+func TestSlowTakeoverDoesNotStepDownAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tbl := &table{}
+		p := &proc{t: t, id: Identity{Host: "a", PID: 100, Nonce: "a"}, view: &view{t: tbl, takeDelay: ttl * 2 / 3}, release: make(chan struct{}), done: make(chan error, 1)}
+		p.e = New(Options{Leases: p.view, Self: p.id, TTL: ttl, Alive: func(int) bool { return true }})
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { p.done <- p.e.Run(ctx, p.active) }()
+		defer func() { cancel(); <-p.done }()
+		time.Sleep(3 * ttl)
+		synctest.Wait()
+		if ph := p.snapshot(); len(ph) != 1 || !ph[0].stop.IsZero() {
+			t.Fatalf("phases = %v, want one active term since the slow take", ph)
+		}
+	})
+}

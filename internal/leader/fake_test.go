@@ -37,6 +37,9 @@ type view struct {
 	down  bool // calls fail at once
 	hang  bool // calls block until their context ends
 	stuck bool // calls block, whatever their context, until freed closes
+	// takeDelay is how long a take waits before it is answered, as one
+	// queued behind the database's writer lock does.
+	takeDelay time.Duration
 
 	freed chan struct{} // closed when the test ends
 }
@@ -87,6 +90,7 @@ func (v *view) TakeLease(ctx context.Context, name, holder string, seen model.Le
 	if err := v.call(ctx); err != nil {
 		return model.Lease{}, false, err
 	}
+	time.Sleep(v.takeDelay)
 	v.t.mu.Lock()
 	defer v.t.mu.Unlock()
 	if v.t.lease.Term != seen.Term || v.t.lease.Version != seen.Version {
