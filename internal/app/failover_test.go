@@ -126,40 +126,10 @@ func TestFailoverSIGKILLActiveMidJob20TimesLosesAndRepeatsNothing(t *testing.T) 
 	// Nothing lost: every job a user was told about completes.
 	drain := time.Now()
 	for _, id := range acked {
-		w.eventually(fmt.Sprintf("job %d to complete", id), func() bool {
-			j, err := st.Job(t.Context(), id)
-			if err != nil {
-				t.Fatalf("job %d was acknowledged but is not in the database: %v", id, err)
-			}
-			if j.Status.Final() && j.Status != model.StatusCompleted {
-				t.Fatalf("job %d %s: %s %s", id, j.Status, j.ErrorCode, j.ErrorMessage)
-			}
-			return j.Status == model.StatusCompleted
-		})
+		w.eventually(fmt.Sprintf("job %d to complete", id), jobCompleted(t, st, id))
 	}
 	drained := time.Since(drain)
-	if n, err := st.CountJobs(t.Context(), store.JobFilter{}); err != nil || n != len(acked) {
-		t.Errorf("the database holds %d jobs (%v), want the %d acknowledged", n, err, len(acked))
-	}
-	// Nothing twice: one result per job; no double or missed acknowledgement.
-	posts := resultCounts(w)
-	for _, id := range acked {
-		if posts[id] != 1 {
-			t.Errorf("job %d has %d result messages in %s, want 1", id, posts[id], w.general.Label())
-		}
-	}
-	for _, e := range w.discord.Events() {
-		switch {
-		case e.Kind != discordtest.KindError:
-		case strings.Contains(e.Error, "40060"):
-			t.Errorf("an interaction was acknowledged twice: %s", e.Error)
-		case e.InteractionID != 0 || strings.Contains(e.Error, "/interactions/"):
-			t.Errorf("an interaction failed: %s %s", e.User, e.Error)
-		default:
-			t.Logf("Discord answered an error: %s", e.Error)
-		}
-	}
-	w.noViolations()
+	deliveredOnce(t, w, st, acked)
 	requeued := 0
 	if jobs, err := st.ListJobs(t.Context(), store.JobFilter{}); err == nil {
 		for _, j := range jobs {
@@ -495,4 +465,47 @@ func (l *prefixLines) Write(p []byte) (int, error) {
 		}
 		l.part = l.part[i+1:]
 	}
+}
+
+// jobCompleted is a wait condition: true once job id has completed; the
+// test fails at once when the job is missing or ended otherwise.
+func jobCompleted(t *testing.T, st *store.Store, id int64) func() bool {
+	return func() bool {
+		j, err := st.Job(t.Context(), id)
+		if err != nil {
+			t.Fatalf("job %d was acknowledged but is not in the database: %v", id, err)
+		}
+		if j.Status.Final() && j.Status != model.StatusCompleted {
+			t.Fatalf("job %d %s: %s %s", id, j.Status, j.ErrorCode, j.ErrorMessage)
+		}
+		return j.Status == model.StatusCompleted
+	}
+}
+
+// deliveredOnce checks, once every acknowledged job completed, that the
+// database holds exactly those jobs, each with one result message, and
+// that Discord saw no interaction acknowledged twice or failed.
+func deliveredOnce(t *testing.T, w *world, st *store.Store, acked []int64) {
+	t.Helper()
+	if n, err := st.CountJobs(t.Context(), store.JobFilter{}); err != nil || n != len(acked) {
+		t.Errorf("the database holds %d jobs (%v), want the %d acknowledged", n, err, len(acked))
+	}
+	posts := resultCounts(w)
+	for _, id := range acked {
+		if posts[id] != 1 {
+			t.Errorf("job %d has %d result messages in %s, want 1", id, posts[id], w.general.Label())
+		}
+	}
+	for _, e := range w.discord.Events() {
+		switch {
+		case e.Kind != discordtest.KindError:
+		case strings.Contains(e.Error, "40060"):
+			t.Errorf("an interaction was acknowledged twice: %s", e.Error)
+		case e.InteractionID != 0 || strings.Contains(e.Error, "/interactions/"):
+			t.Errorf("an interaction failed: %s %s", e.User, e.Error)
+		default:
+			t.Logf("Discord answered an error: %s", e.Error)
+		}
+	}
+	w.noViolations()
 }

@@ -236,38 +236,9 @@ func testPartition(t *testing.T, silent bool, takesWithin time.Duration) {
 	// 5. Every acknowledged job completes, once.
 	comfy.Release()
 	for _, id := range acked {
-		watch.until(fmt.Sprintf("job %d to complete", id), 60*time.Second, func() bool {
-			j, err := st.Job(t.Context(), id)
-			if err != nil {
-				t.Fatalf("job %d was acknowledged but is not in the database: %v", id, err)
-			}
-			if j.Status.Final() && j.Status != model.StatusCompleted {
-				t.Fatalf("job %d %s: %s %s", id, j.Status, j.ErrorCode, j.ErrorMessage)
-			}
-			return j.Status == model.StatusCompleted
-		})
+		watch.until(fmt.Sprintf("job %d to complete", id), 60*time.Second, jobCompleted(t, st, id))
 	}
-	if n, err := st.CountJobs(t.Context(), store.JobFilter{}); err != nil || n != len(acked) {
-		t.Errorf("the database holds %d jobs (%v), want the %d acknowledged", n, err, len(acked))
-	}
-	posts := resultCounts(w)
-	for _, id := range acked {
-		if posts[id] != 1 {
-			t.Errorf("job %d has %d result messages in %s, want 1", id, posts[id], w.general.Label())
-		}
-	}
-	for _, e := range w.discord.Events() {
-		switch {
-		case e.Kind != discordtest.KindError:
-		case strings.Contains(e.Error, "40060"):
-			t.Errorf("an interaction was acknowledged twice: %s", e.Error)
-		case e.InteractionID != 0 || strings.Contains(e.Error, "/interactions/"):
-			t.Errorf("an interaction failed: %s %s", e.User, e.Error)
-		default:
-			t.Logf("Discord answered an error: %s", e.Error)
-		}
-	}
-	w.noViolations()
+	deliveredOnce(t, w, st, acked)
 	if most := maxOpenAtOnce(w.discord.GatewayConnections()); most > 1 || watch.maxOpen > 1 {
 		t.Errorf("up to %d gateway connections were open at once (%d in the samples): %+v",
 			most, watch.maxOpen, w.discord.GatewayConnections())
