@@ -123,27 +123,36 @@ func TestHistoryPagesViewsAndReruns(t *testing.T) {
 		t.Error("view of a failed job should show the error")
 	}
 
-	// Another member's DM job stays private, even to admins; public ones
-	// are re-run by their owner or an admin only.
+	// A member sees and re-runs only their own jobs, delivered in the
+	// channel (1) or by DM (25), and is told so privately; nor can a job's
+	// number be probed for its prompt. Admins see every job of the server.
 	for _, tc := range []struct {
-		who  *discordtest.User
-		cmd  string
-		id   int64
-		want string
+		who *discordtest.User
+		cmd string
+		id  int64
 	}{
-		{bob, "history view", 25, "delivered privately"},
-		{bob, "history rerun", 25, "delivered privately"},
-		{owner, "history view", 25, "delivered privately"},
-		{bob, "history rerun", 1, "only admins may re-run"},
+		{bob, "history view", 1}, {bob, "history view", 25},
+		{bob, "history rerun", 1}, {bob, "history rerun", 25},
+		{bob, "queue status", 1}, {bob, "queue status", 25},
 	} {
 		t.Run(fmt.Sprintf("%s %s %d", tc.who.Name, tc.cmd, tc.id), func(t *testing.T) {
-			if r := w.slash(tc.who, tc.cmd, discordtest.IntArg("id", tc.id)); !r.Ephemeral || !strings.Contains(text(r), tc.want) {
-				t.Errorf("want a private %q, got %s", tc.want, text(r))
+			r := w.slash(tc.who, tc.cmd, discordtest.IntArg("id", tc.id))
+			if !r.Ephemeral || !strings.Contains(text(r), "another member's") || strings.Contains(text(r), "fox") {
+				t.Errorf("want a private refusal without the prompt, got %s", text(r))
 			}
 		})
 	}
-	if r := w.slash(bob, "history view", discordtest.IntArg("id", 1)); field(r, "Seed") != "42" {
-		t.Errorf("bob may look at alice's public job: %s", text(r))
+	if r := w.slash(bob, "history view", discordtest.IntArg("id", 999)); !r.Ephemeral || !strings.Contains(text(r), "does not exist") {
+		t.Errorf("a job that does not exist: %s", text(r))
+	}
+	if r := w.slash(owner, "history view", discordtest.IntArg("id", 1)); field(r, "Seed") != "42" {
+		t.Errorf("an admin may look at alice's job: %s", text(r))
+	}
+	if r := w.slash(owner, "history view", discordtest.IntArg("id", 25)); field(r, "Delivery") != "dm" {
+		t.Errorf("an admin may look at alice's DM job: %s", text(r))
+	}
+	if n, err := w.openStore().CountJobs(t.Context(), store.JobFilter{UserID: bob.ID.String()}); err != nil || n != 1 {
+		t.Errorf("bob has %d jobs (%v), want only the one he generated: a refused rerun queues nothing", n, err)
 	}
 
 	// rerun reproduces the workflow, with a new seed unless one is given.

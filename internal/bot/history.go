@@ -191,33 +191,23 @@ func inputFromJob(j model.Job) genInput {
 		Inputs: j.Inputs}
 }
 
-// visibleJob is a job the caller may look at: from this server (or their
-// own), and not another member's private DM job.
+// visibleJob is a job the caller may look at or act on (see mayView).
 func (b *Bot) visibleJob(c *call, id int64) (model.Job, error) {
 	job, err := b.store.Job(c.ctx, id)
 	if err != nil {
 		return model.Job{}, err
 	}
-	if job.UserID != c.userID() {
-		if job.GuildID == "" || job.GuildID != c.guildID() {
-			return model.Job{}, model.Errorf(model.CodeNotFound, "There is no job #%d here.", id)
-		}
-		if job.Delivery == model.DeliveryDM {
-			return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d was delivered privately; only its owner can see it.", id)
-		}
+	if err := b.mayView(c, job); err != nil {
+		return model.Job{}, err
 	}
 	return job, nil
 }
 
-// reusableJob is a job the caller may run again: their own, or, for
-// admins, another member's public one.
+// reusableJob is a job the caller may run again, with its input images.
 func (b *Bot) reusableJob(c *call, id int64) (model.Job, error) {
 	job, err := b.visibleJob(c, id)
 	if err != nil {
 		return model.Job{}, err
-	}
-	if job.UserID != c.userID() && c.level < model.LevelAdmin {
-		return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d belongs to %s; only admins may re-run other members' jobs.", id, render.Mention(job.UserID))
 	}
 	// A rerun starts from the same images.
 	if job.Inputs, err = b.store.JobInputs(c.ctx, job.ID); err != nil {

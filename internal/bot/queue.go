@@ -48,13 +48,18 @@ func (b *Bot) queueStatus(c *call) error {
 	return c.reply(m.Create())
 }
 
-// mayView refuses to show another user's DM-delivered job: DMs stay private.
+// mayView lets a member see and act on their own jobs only: a job's
+// prompt, seed and settings are its owner's, and a DM delivery is private
+// by choice. Admins see every job of their server.
 func (b *Bot) mayView(c *call, j model.Job) error {
-	if j.UserID != c.userID() && j.Delivery == model.DeliveryDM && c.level < model.LevelAdmin {
-		return model.Errorf(model.CodeForbidden, "Job #%d was delivered privately to its owner.", j.ID)
+	if j.UserID == c.userID() {
+		return nil
 	}
-	if j.GuildID != "" && c.guildID() != "" && j.GuildID != c.guildID() {
-		return model.Errorf(model.CodeNotFound, "There is no job #%d in this server.", j.ID)
+	if j.GuildID == "" || j.GuildID != c.guildID() {
+		return model.Errorf(model.CodeNotFound, "There is no job #%d here.", j.ID)
+	}
+	if c.level < model.LevelAdmin {
+		return model.Errorf(model.CodeForbidden, "Job #%d is another member's: you can see and re-run only your own jobs (`/history list` shows them).", j.ID)
 	}
 	return nil
 }
