@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -332,5 +333,31 @@ func TestEveryKeyDocumented(t *testing.T) {
 		if k.Doc == "" {
 			t.Errorf("%s has no doc tag", k.Path)
 		}
+	}
+}
+
+func TestBadDurationNamesItsKeyAndLineAndHidesNothing(t *testing.T) {
+	cfg := Default()
+	ps := &Problems{File: "config.yaml"}
+	decodeYAML([]byte("jobs:\n  timeout: 5 minutes\nlimits:\n  max_steps: many\ndefaults:\n  progress_update_interval: soon\n"), &cfg, ps)
+	want := map[string]int{"jobs.timeout": 2, "limits.max_steps": 4, "defaults.progress_update_interval": 6}
+	got := map[string]int{}
+	for _, p := range ps.List {
+		got[p.Key] = p.Line
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems at %v, want %v: %v", got, want, ps.err())
+	}
+	if msg := ps.err().Error(); !strings.Contains(msg, `"5 minutes" is not a duration`) || !strings.Contains(msg, "DISCORDBOT_JOBS_TIMEOUT") {
+		t.Fatalf("message should say what is wrong and name the variable too:\n%s", msg)
+	}
+}
+
+func TestYAMLSyntaxErrorHasItsLine(t *testing.T) {
+	cfg := Default()
+	ps := &Problems{File: "config.yaml"}
+	decodeYAML([]byte("discord:\n  token: a\n bad: [\n"), &cfg, ps)
+	if len(ps.List) != 1 || ps.List[0].Line == 0 || !strings.HasPrefix(ps.List[0].Message, "not valid YAML") {
+		t.Fatalf("problems = %+v, want one syntax error with its line", ps.List)
 	}
 }

@@ -21,11 +21,13 @@ func (d Duration) String() string { return time.Duration(d).String() }
 // MarshalYAML writes a Go duration string.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-// UnmarshalYAML reads seconds or a Go duration.
+// UnmarshalYAML reads seconds or a Go duration. A bad value is a
+// *yaml.TypeError with its line, so the decoder names the key and goes on
+// to report the document's other problems.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := parseDuration(n.Value)
 	if err != nil {
-		return err
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*d = Duration(v)
 	return nil

@@ -19,7 +19,13 @@ var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 func decodeYAML(data []byte, cfg *Config, ps *Problems) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		ps.add(Problem{Message: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")})
+		p := Problem{Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := typeErrLine.FindStringSubmatch(p.Message); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Message = m[2]
+		}
+		p.Message = "not valid YAML: " + p.Message
+		ps.add(p)
 		return
 	}
 	if len(doc.Content) == 0 {

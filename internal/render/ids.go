@@ -130,7 +130,12 @@ func ParseHistoryPage(customID string) (HistoryRef, error) {
 		}
 		r.Status = s
 	}
-	if parts[3] != "-" {
+	switch parts[3] {
+	case "":
+		// ID writes no filter as "-": an empty field is no button of ours.
+		return HistoryRef{}, fmt.Errorf("parse history button %q: no filter user: %w", customID, ErrCustomID)
+	case "-":
+	default:
 		r.FilterUser = parts[3]
 	}
 	page, err := strconv.Atoi(parts[4])

@@ -119,7 +119,7 @@ func TestTemplateAndAdminIDs(t *testing.T) {
 }
 
 func FuzzParseCustomIDs(f *testing.F) {
-	for _, s := range []string{"/job/42/cancel", "/history/1/all/-/2", "/template/7/generate", "/admin/clear/1/confirm", "", "/"} {
+	for _, s := range []string{"/job/42/cancel", "/history/1/all/-/2", "/history/0/all//0", "/template/7/generate", "/admin/clear/1/confirm", "", "/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, cid string) {
