@@ -39,11 +39,20 @@ func paramsFor(job model.Job, uploaded map[string]string) workflow.Params {
 	return p
 }
 
+// graph is a job's graph as built for one backend.
+type graph struct {
+	w *workflow.Workflow
+	// nodes names each node for progress display.
+	nodes map[string]string
+	// ran are the values the graph runs with at the bound parameters.
+	ran model.Params
+}
+
 // buildGraph makes the graph to submit for job on a backend with the given
-// node catalogue and checkpoints, and lists its nodes for progress display.
-// uploaded names the job's input images on that backend; before they are
-// uploaded it is nil, and the inputs they go to are not checked.
-func buildGraph(entry *workflow.Entry, job model.Job, uploaded map[string]string, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (*workflow.Workflow, map[string]string, error) {
+// node catalogue and checkpoints. uploaded names the job's input images on
+// that backend; before they are uploaded it is nil, and the inputs they go
+// to are not checked.
+func buildGraph(entry *workflow.Entry, job model.Job, uploaded map[string]string, info workflow.ObjectInfo, checkpoints []string, log *slog.Logger) (graph, error) {
 	if info != nil {
 		// The backend's node types settle what input names alone could not.
 		typed := *entry
@@ -52,14 +61,14 @@ func buildGraph(entry *workflow.Entry, job model.Job, uploaded map[string]string
 	}
 	w, err := entry.Build(paramsFor(job, uploaded))
 	if err != nil {
-		return nil, nil, err
+		return graph{}, err
 	}
 	if info != nil {
 		if w, err = workflow.ResolveCheckpoint(w, entry.Bindings, checkpoints, log); err != nil {
-			return nil, nil, err
+			return graph{}, err
 		}
 		if err := workflow.Validate(w, info, pendingInputs(entry.Bindings, job.Inputs)...); err != nil {
-			return nil, nil, err
+			return graph{}, err
 		}
 	}
 	names := map[string]string{}
@@ -70,5 +79,17 @@ func buildGraph(entry *workflow.Entry, job model.Job, uploaded map[string]string
 			names[id] = n.Title
 		}
 	}
-	return w, names, nil
+	return graph{w: w, nodes: names, ran: ranParams(workflow.Values(w, entry.Bindings))}, nil
+}
+
+// ranParams are the knobs a job shows as run, from the graph's values.
+func ranParams(v workflow.Params) model.Params {
+	p := model.Params{
+		Steps: v.Steps, CFG: v.CFG, Width: v.Width, Height: v.Height,
+		BatchSize: v.BatchSize, Denoise: v.Denoise,
+	}
+	if v.Checkpoint != nil {
+		p.Checkpoint = *v.Checkpoint
+	}
+	return p
 }

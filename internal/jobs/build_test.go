@@ -45,21 +45,21 @@ func TestBuildGraphBindsWithTheBackendsTypes(t *testing.T) {
 		v, _ := n.Input("seed")
 		return v
 	}
-	untyped, _, err := buildGraph(entry, job, nil, nil, nil, logging.Discard())
+	untyped, err := buildGraph(entry, job, nil, nil, nil, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seedOf(untyped, "2") != json.Number("42") {
-		t.Fatalf("by names alone the custom node's seed is set too: %v", seedOf(untyped, "2"))
+	if seedOf(untyped.w, "2") != json.Number("42") {
+		t.Fatalf("by names alone the custom node's seed is set too: %v", seedOf(untyped.w, "2"))
 	}
 	// The backend's catalogue says node 2 is a conditioning step: only the sampler's seed
 	// changes, and node 2's stays inside its 0..100 range, so the graph validates.
-	typed, _, err := buildGraph(entry, job, nil, info, []string{"a.safetensors"}, logging.Discard())
+	typed, err := buildGraph(entry, job, nil, info, []string{"a.safetensors"}, logging.Discard())
 	if err != nil {
 		t.Fatalf("with types: %v", err)
 	}
-	if seedOf(typed, "2") != json.Number("3") || seedOf(typed, "3") != json.Number("42") {
-		t.Errorf("with types: seeds %v and %v, want 3 and 42", seedOf(typed, "2"), seedOf(typed, "3"))
+	if seedOf(typed.w, "2") != json.Number("3") || seedOf(typed.w, "3") != json.Number("42") {
+		t.Errorf("with types: seeds %v and %v, want 3 and 42", seedOf(typed.w, "2"), seedOf(typed.w, "3"))
 	}
 }
 

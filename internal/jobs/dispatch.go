@@ -140,14 +140,14 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
 	}
-	plain, _, err := buildGraph(entry, job, nil, nil, nil, m.log)
+	plain, err := buildGraph(entry, job, nil, nil, nil, m.log)
 	if err != nil {
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
 	}
 	var chosen *Backend
 	for _, b := range m.opt.Backends {
-		if !b.Up() || b.load() >= b.window || !b.supports(plain, job) {
+		if !b.Up() || b.load() >= b.window || !b.supports(plain.w, job) {
 			continue
 		}
 		if chosen == nil || b.load() < chosen.load() {
@@ -167,13 +167,13 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		m.log.Warn("input upload failed; the job stays in line", "job_id", job.ID, "backend", chosen.Name, "err", err)
 		return
 	}
-	w, nodes, err := buildGraph(entry, job, uploaded, chosen.objectInfo(), chosen.checkpoints(), m.log)
+	built, err := buildGraph(entry, job, uploaded, chosen.objectInfo(), chosen.checkpoints(), m.log)
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
 	}
-	graph, err := w.Encode()
+	graph, err := built.w.Encode()
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
@@ -181,7 +181,7 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 	}
 	pid := comfy.NewPromptID()
 	tracker := chosen.Client.Track(pid)
-	job, err = m.store.Transition(ctx, job.ID, model.StatusSubmitted, store.JobChange{PromptID: pid, Backend: chosen.Name})
+	job, err = m.store.Transition(ctx, job.ID, model.StatusSubmitted, store.JobChange{PromptID: pid, Backend: chosen.Name, Ran: &built.ran})
 	if err != nil {
 		tracker.Close()
 		chosen.release()
@@ -192,7 +192,7 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		return
 	}
 	m.line.submitted(job)
-	f := newFlight(chosen, job, pid, tracker, nodes)
+	f := newFlight(chosen, job, pid, tracker, built.nodes)
 	// Submitted here, in dispatch order, so ComfyUI's own queue keeps the
 	// fair order; a POST from each flight's goroutine could overtake.
 	if _, err := chosen.Client.Submit(ctx, graph, pid, nil); err != nil {

@@ -283,7 +283,8 @@ func (m *Manager) recoverJobs(ctx context.Context) error {
 			entry, _ := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 			var nodes map[string]string
 			if entry != nil {
-				_, nodes, _ = buildGraph(entry, job, nil, nil, nil, m.log)
+				g, _ := buildGraph(entry, job, nil, nil, nil, m.log)
+				nodes = g.nodes
 			}
 			m.start(ctx, newFlight(b, job, job.PromptID, b.Client.TrackSubmitted(job.PromptID), nodes))
 			recovered++

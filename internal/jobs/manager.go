@@ -108,9 +108,6 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 		job.WorkflowName = workflow.DefaultName
 	}
 	job.Params.Workflow = job.WorkflowName
-	if err := m.precheck(job); err != nil {
-		return model.Job{}, Update{}, err
-	}
 	if job.Params.Seed != nil {
 		job.Seed = *job.Params.Seed
 	} else {
@@ -118,7 +115,12 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 		job.Seed = m.rand.Uint64N(maxSeed + 1)
 		m.mu.Unlock()
 	}
-	job, err := m.store.EnqueueJob(ctx, job, r.Limit)
+	ran, err := m.precheck(job)
+	if err != nil {
+		return model.Job{}, Update{}, err
+	}
+	job.Ran = ran
+	job, err = m.store.EnqueueJob(ctx, job, r.Limit)
 	if err != nil {
 		return model.Job{}, Update{}, err
 	}
@@ -141,23 +143,27 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 }
 
 // precheck builds the job's graph against any backend that knows its nodes,
-// so a workflow error reaches the user now, not when the job's turn comes.
-func (m *Manager) precheck(job model.Job) error {
+// so a workflow error reaches the user now, not when the job's turn comes,
+// and returns the values the graph holds. The backend the job runs on
+// settles the values again when it is submitted.
+func (m *Manager) precheck(job model.Job) (model.Params, error) {
 	entry, err := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 	if err != nil {
-		return userError(err)
+		return model.Params{}, userError(err)
 	}
 	if err := checkInputs(entry, job.Inputs); err != nil {
-		return err
+		return model.Params{}, err
 	}
+	var info workflow.ObjectInfo
+	var checkpoints []string
 	for _, b := range m.opt.Backends {
-		if info := b.objectInfo(); info != nil {
-			_, _, err := buildGraph(entry, job, nil, info, b.checkpoints(), m.log)
-			return userError(err)
+		if info = b.objectInfo(); info != nil {
+			checkpoints = b.checkpoints()
+			break
 		}
 	}
-	_, err = entry.Build(paramsFor(job, nil))
-	return userError(err)
+	g, err := buildGraph(entry, job, nil, info, checkpoints, m.log)
+	return g.ran, userError(err)
 }
 
 // userError marks workflow errors as the user's to fix, with their message.

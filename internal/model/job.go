@@ -17,8 +17,13 @@ type Job struct {
 	Status    JobStatus
 	// Params are what the user asked for (all layers merged); Seed is the
 	// seed actually used, resolved when Params.Seed is nil.
-	Params       Params
-	Seed         uint64
+	Params Params
+	Seed   uint64
+	// Ran are the values the job's graph holds at its bound parameters
+	// (steps, CFG, size, batch, denoise, checkpoint), the workflow's own
+	// where the user gave none. Set when the job is queued and again when
+	// it is submitted to a backend; zero for jobs stored before it was kept.
+	Ran          Params
 	WorkflowName string
 	Backend      string // name of the backend the job was last sent to
 	// Attempts counts how often the job was re-queued after a backend lost it.
@@ -45,6 +50,9 @@ type Job struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
+// Shown are the job's parameters as it ran: Params with Ran laid on top.
+func (j Job) Shown() Params { return j.Params.Merge(j.Ran) }
 
 // ImageRef is one output of a job: a file (where ComfyUI keeps it and, once
 // delivered, where Discord serves it) or a text a node showed. Rows stored

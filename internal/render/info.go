@@ -21,7 +21,10 @@ func JobInfo(j model.Job, viewer string, now time.Time) Message {
 		Color:       statusColor(j.Status),
 		Footer:      &discord.EmbedFooter{Text: jobFooter(j, "")},
 	}
-	p := j.Params
+	p, unset := shownParams(j)
+	if unset == "" {
+		unset = "—" // a field needs a value; the workflow has none
+	}
 	if !private && strings.TrimSpace(p.Negative) != "" {
 		e.Fields = append(e.Fields, field("Negative", text(p.Negative, 900)))
 	}
@@ -31,12 +34,12 @@ func JobInfo(j model.Job, viewer string, now time.Time) Message {
 	}
 	e.Fields = append(e.Fields,
 		inline("Seed", seed),
-		inline("Steps", intOr(p.Steps, "default")),
-		inline("CFG", floatOr(p.CFG, "default")),
-		inline("Size", size(p)),
-		inline("Batch", intOr(p.BatchSize, "default")),
-		inline("Denoise", floatOr(p.Denoise, "default")),
-		inline("Checkpoint", text(orDefault(p.Checkpoint), 200)),
+		inline("Steps", intOr(p.Steps, unset)),
+		inline("CFG", floatOr(p.CFG, unset)),
+		inline("Size", sizeOr(p, unset)),
+		inline("Batch", intOr(p.BatchSize, unset)),
+		inline("Denoise", floatOr(p.Denoise, unset)),
+		inline("Checkpoint", text(stringOr(p.Checkpoint, unset), 200)),
 		inline("Workflow", text(orDefault(firstNonEmpty(j.WorkflowName, p.Workflow)), 200)),
 		inline("Backend", text(orDefault(j.Backend), 100)),
 		inline("Delivery", orDefault(string(j.Delivery))),

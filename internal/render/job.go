@@ -150,11 +150,28 @@ func floatOr(p *float64, unset string) string {
 	return strconv.FormatFloat(*p, 'f', -1, 64)
 }
 
-func size(p model.Params) string {
+func sizeOr(p model.Params, unset string) string {
 	if p.Width == nil && p.Height == nil {
-		return "default"
+		return unset
 	}
 	return intOr(p.Width, "?") + "×" + intOr(p.Height, "?")
+}
+
+func stringOr(s, unset string) string {
+	if s == "" {
+		return unset
+	}
+	return s
+}
+
+// shownParams are a job's parameters as it ran, and what to show for one
+// it has no value for: "default" for a job stored before the values that
+// ran were kept, nothing for one whose workflow has no such parameter.
+func shownParams(j model.Job) (model.Params, string) {
+	if j.Ran.IsZero() {
+		return j.Params, "default"
+	}
+	return j.Shown(), ""
 }
 
 func orDefault(s string) string {

@@ -29,8 +29,8 @@ func EditJobModal(j model.Job) discord.ModalCreate {
 	return modal(JobButtonID(j.ID, ActionEdit), "Edit job #"+strconv.FormatInt(j.ID, 10),
 		label("Prompt", "", paragraph(InputPrompt, j.Params.Prompt, true)),
 		label("Negative prompt", "", paragraph(InputNegative, j.Params.Negative, false)),
-		label("Steps", "", short(InputSteps, intOr(j.Params.Steps, ""), 6)),
-		label("CFG", "", short(InputCFG, floatOr(j.Params.CFG, ""), 10)),
+		label("Steps", "", short(InputSteps, intOr(j.Shown().Steps, ""), 6)),
+		label("CFG", "", short(InputCFG, floatOr(j.Shown().CFG, ""), 10)),
 		label("Seed", "Leave empty for a random seed", short(InputSeed, seed, 20)),
 	)
 }

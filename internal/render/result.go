@@ -245,9 +245,10 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// paramFields are the knobs a result shows.
+// paramFields are the knobs a result shows: the values that ran, leaving
+// out what the workflow does not have.
 func paramFields(j model.Job, now time.Time) []discord.EmbedField {
-	p := j.Params
+	p, unset := shownParams(j)
 	var fs []discord.EmbedField
 	if strings.TrimSpace(p.Negative) != "" {
 		fs = append(fs, field("Negative", text(p.Negative, 900)))
@@ -256,20 +257,23 @@ func paramFields(j model.Job, now time.Time) []discord.EmbedField {
 	if s, ok := seedOf(j); ok {
 		seed = strconv.FormatUint(s, 10)
 	}
-	fs = append(fs,
-		inline("Seed", seed),
-		inline("Steps", intOr(p.Steps, "default")),
-		inline("CFG", floatOr(p.CFG, "default")),
-		inline("Size", size(p)),
-		inline("Workflow", text(orDefault(firstNonEmpty(j.WorkflowName, p.Workflow)), 200)),
-	)
+	known := func(name, value string) {
+		if value != "" {
+			fs = append(fs, inline(name, value))
+		}
+	}
+	fs = append(fs, inline("Seed", seed))
+	known("Steps", intOr(p.Steps, unset))
+	known("CFG", floatOr(p.CFG, unset))
+	known("Size", sizeOr(p, unset))
+	fs = append(fs, inline("Workflow", text(orDefault(firstNonEmpty(j.WorkflowName, p.Workflow)), 200)))
 	if d, ok := runTime(j, now); ok {
 		fs = append(fs, inline("Duration", Duration(d)))
 	}
 	if p.Checkpoint != "" {
 		fs = append(fs, inline("Checkpoint", text(p.Checkpoint, 200)))
 	}
-	if p.Denoise != nil {
+	if p.Denoise != nil && (*p.Denoise != 1 || j.Params.Denoise != nil) {
 		fs = append(fs, inline("Denoise", floatOr(p.Denoise, "")))
 	}
 	if p.BatchSize != nil && *p.BatchSize > 1 {

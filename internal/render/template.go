@@ -108,9 +108,7 @@ func templateFields(t model.Template, visibility string) []discord.EmbedField {
 	}
 	opt("Steps", intOr(p.Steps, ""))
 	opt("CFG", floatOr(p.CFG, ""))
-	if p.Width != nil || p.Height != nil {
-		opt("Size", size(p))
-	}
+	opt("Size", sizeOr(p, ""))
 	opt("Seed", uintOr(p.Seed))
 	opt("Batch", intOr(p.BatchSize, ""))
 	opt("Denoise", floatOr(p.Denoise, ""))

@@ -36,11 +36,13 @@ type JobChange struct {
 	ErrorCode    string
 	ErrorMessage string
 	Images       []model.ImageRef
+	// Ran, when set, replaces the values the job's graph runs with.
+	Ran *model.Params
 }
 
 const jobSelect = `
 	SELECT j.id, j.prompt_id, u.discord_id, u.username, s.discord_id, j.channel_id, j.status,
-		j.positive_prompt, j.negative_prompt, j.parameters, j.seed, j.workflow_name, j.backend,
+		j.positive_prompt, j.negative_prompt, j.parameters, j.ran_parameters, j.seed, j.workflow_name, j.backend,
 		j.attempts, j.progress, j.progress_text, j.delivery_type, j.status_channel_id, j.message_id,
 		j.output_images, j.error_code, j.error_message, j.queued_at, j.submitted_at, j.started_at,
 		j.finished_at, j.created_at, j.updated_at
@@ -56,7 +58,7 @@ const jobReturning = `
 		(SELECT discord_id FROM users WHERE users.id = jobs.user_id),
 		(SELECT username FROM users WHERE users.id = jobs.user_id),
 		(SELECT discord_id FROM servers WHERE servers.id = jobs.server_id),
-		channel_id, status, positive_prompt, negative_prompt, parameters, seed, workflow_name, backend,
+		channel_id, status, positive_prompt, negative_prompt, parameters, ran_parameters, seed, workflow_name, backend,
 		attempts, progress, progress_text, delivery_type, status_channel_id, message_id,
 		output_images, error_code, error_message, queued_at, submitted_at, started_at,
 		finished_at, created_at, updated_at`
@@ -109,6 +111,10 @@ func insertJob(ctx context.Context, tx *tx, job model.Job, userRow int64, server
 	if err != nil {
 		return model.Job{}, err
 	}
+	ran, err := paramsJSON(job.Ran)
+	if err != nil {
+		return model.Job{}, err
+	}
 	images, err := imagesJSON(job.Images)
 	if err != nil {
 		return model.Job{}, err
@@ -116,11 +122,11 @@ func insertJob(ctx context.Context, tx *tx, job model.Job, userRow int64, server
 	now := tx.now.UnixMilli()
 	jobs, err := queryJobs(ctx, tx, `
 		INSERT INTO jobs (prompt_id, user_id, server_id, channel_id, status, positive_prompt,
-			negative_prompt, parameters, output_images, delivery_type, status_channel_id, message_id,
-			seed, workflow_name, backend, progress_text, queued_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+jobReturning,
+			negative_prompt, parameters, ran_parameters, output_images, delivery_type, status_channel_id,
+			message_id, seed, workflow_name, backend, progress_text, queued_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+jobReturning,
 		nullString(job.PromptID), userRow, serverRow, nullString(job.ChannelID), model.StatusQueued,
-		stripNUL(job.Params.Prompt), stripNUL(job.Params.Negative), params, images, job.Delivery,
+		stripNUL(job.Params.Prompt), stripNUL(job.Params.Negative), params, ran, images, job.Delivery,
 		nullString(job.StatusChannelID), nullString(job.StatusMessageID),
 		strconv.FormatUint(job.Seed, 10), nullString(job.WorkflowName), nullString(job.Backend),
 		nullString(stripNUL(job.ProgressText)), now, now, now)
@@ -326,6 +332,13 @@ func transitionAssignments(to model.JobStatus, c JobChange, now time.Time) ([]st
 	}
 	if c.ErrorMessage != "" {
 		set("error_message = ?", stripNUL(c.ErrorMessage))
+	}
+	if c.Ran != nil {
+		ran, err := paramsJSON(*c.Ran)
+		if err != nil {
+			return nil, nil, err
+		}
+		set("ran_parameters = ?", ran)
 	}
 	if c.Images != nil {
 		images, err := imagesJSON(c.Images)
@@ -556,14 +569,15 @@ func scanJob(rows *sql.Rows) (model.Job, error) {
 	var (
 		j                                                  model.Job
 		promptID, guild, channel, positive, negative       sql.NullString
-		params, workflow, backend, progressText, delivery  sql.NullString
+		params, ran, workflow, backend, progressText       sql.NullString
+		delivery                                           sql.NullString
 		statusChannel, statusMessage, images, errCode, msg sql.NullString
 		seed                                               string
 		queued, submitted, started, finished               sql.NullInt64
 		created, updated                                   sql.NullInt64
 	)
 	err := rows.Scan(&j.ID, &promptID, &j.UserID, &j.UserName, &guild, &channel, &j.Status,
-		&positive, &negative, &params, &seed, &workflow, &backend,
+		&positive, &negative, &params, &ran, &seed, &workflow, &backend,
 		&j.Attempts, &j.Progress, &progressText, &delivery, &statusChannel, &statusMessage,
 		&images, &errCode, &msg, &queued, &submitted, &started,
 		&finished, &created, &updated)
@@ -572,6 +586,9 @@ func scanJob(rows *sql.Rows) (model.Job, error) {
 	}
 	if err := scanJSON(params, &j.Params); err != nil {
 		return model.Job{}, fmt.Errorf("read job %d parameters: %w", j.ID, err)
+	}
+	if err := scanJSON(ran, &j.Ran); err != nil {
+		return model.Job{}, fmt.Errorf("read job %d values that ran: %w", j.ID, err)
 	}
 	if err := scanJSON(images, &j.Images); err != nil {
 		return model.Job{}, fmt.Errorf("read job %d images: %w", j.ID, err)

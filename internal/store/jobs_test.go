@@ -71,6 +71,10 @@ func TestEnqueueJobRoundTrip(t *testing.T) {
 			Steps: model.Ptr(30), Width: model.Ptr(1024), Height: model.Ptr(768), BatchSize: model.Ptr(2),
 			CFG: model.Ptr(7.5), Denoise: model.Ptr(0.6), Checkpoint: "sdxl.safetensors", Workflow: "default",
 		},
+		Ran: model.Params{
+			Steps: model.Ptr(30), Width: model.Ptr(1024), Height: model.Ptr(768), BatchSize: model.Ptr(2),
+			CFG: model.Ptr(7.5), Denoise: model.Ptr(0.6), Checkpoint: "sdxl.safetensors",
+		},
 		Seed: math.MaxUint64, WorkflowName: "default", Delivery: model.DeliveryDM,
 		StatusChannelID: "56", StatusMessageID: "77",
 		// Set by the store, whatever the caller says:
@@ -303,6 +307,24 @@ func TestTransitionTimestampsAndChanges(t *testing.T) {
 			t.Fatalf("failed = %+v", f)
 		}
 	})
+}
+
+func TestTransitionReplacesTheValuesThatRan(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	in := newJob("100", "900")
+	in.Ran = model.Params{Steps: model.Ptr(20), Checkpoint: "wanted.safetensors"}
+	j := mustEnqueue(t, s, in)
+	// The backend it runs on has another checkpoint, which the graph then names.
+	ran := model.Params{Steps: model.Ptr(20), Checkpoint: "present.safetensors"}
+	mustTransition(t, s, j.ID, model.StatusSubmitted, JobChange{PromptID: "p", Ran: &ran})
+	j = mustTransition(t, s, j.ID, model.StatusRunning, JobChange{})
+	if !reflect.DeepEqual(j.Ran, ran) {
+		t.Errorf("Ran = %+v, want %+v", j.Ran, ran)
+	}
+	if j.Params.Checkpoint != "" || j.Params.Steps != nil {
+		t.Errorf("what the user asked for changed: %+v", j.Params)
+	}
 }
 
 func TestTransitionFromAndErrors(t *testing.T) {

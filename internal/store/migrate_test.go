@@ -22,7 +22,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Current != 0 || st.Latest != 4 || !reflect.DeepEqual(st.Pending, []int{1, 2, 3, 4}) || len(st.Applied) != 0 {
+	if st.Current != 0 || st.Latest != 5 || !reflect.DeepEqual(st.Pending, []int{1, 2, 3, 4, 5}) || len(st.Applied) != 0 {
 		t.Fatalf("fresh status = %+v", st)
 	}
 	err = s.CheckCurrent(ctx)
@@ -31,18 +31,19 @@ func TestMigrate(t *testing.T) {
 	}
 
 	applied, err := s.Migrate(ctx)
-	if err != nil || !reflect.DeepEqual(applied, []int{1, 2, 3, 4}) {
-		t.Fatalf("Migrate = %v, %v; want [1 2 3 4]", applied, err)
+	if err != nil || !reflect.DeepEqual(applied, []int{1, 2, 3, 4, 5}) {
+		t.Fatalf("Migrate = %v, %v; want [1 2 3 4 5]", applied, err)
 	}
 	st, err = s.MigrationStatus(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := MigrationStatus{Current: 4, Latest: 4, Applied: []AppliedMigration{
+	want := MigrationStatus{Current: 5, Latest: 5, Applied: []AppliedMigration{
 		{Version: 1, Name: "init", AppliedAt: testEpoch},
 		{Version: 2, Name: "server_workflows", AppliedAt: testEpoch},
 		{Version: 3, Name: "job_inputs", AppliedAt: testEpoch},
 		{Version: 4, Name: "leases", AppliedAt: testEpoch},
+		{Version: 5, Name: "ran_parameters", AppliedAt: testEpoch},
 	}}
 	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("status = %+v, want %+v", st, want)
@@ -89,7 +90,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	s, _ := newTestStore(t)
 	ctx := t.Context()
 	mustExec(t, s, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9, 'future', 0)`)
-	const msg = "database schema version 9 is newer than this binary supports (4): " +
+	const msg = "database schema version 9 is newer than this binary supports (5): " +
 		"upgrade discordsend-bot or point database.url at another database"
 	check := func(name string, err error) {
 		t.Helper()
@@ -100,7 +101,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 			t.Errorf("%s error = %q, want %q", name, err, msg)
 		}
 		tooNew, ok := errors.AsType[*SchemaTooNewError](err)
-		if !ok || tooNew.Version != 9 || tooNew.Supported != 4 {
+		if !ok || tooNew.Version != 9 || tooNew.Supported != 5 {
 			t.Errorf("%s error = %#v", name, err)
 		}
 	}
@@ -111,7 +112,7 @@ func TestMigrateRefusesNewerDatabase(t *testing.T) {
 	}
 	check("CheckCurrent", s.CheckCurrent(ctx))
 	st, err := s.MigrationStatus(ctx)
-	if err != nil || st.Current != 9 || st.Latest != 4 || len(st.Pending) != 0 {
+	if err != nil || st.Current != 9 || st.Latest != 5 || len(st.Pending) != 0 {
 		t.Errorf("status = %+v, %v", st, err)
 	}
 }
@@ -139,8 +140,8 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 	slices.Sort(all) // one store may apply the first, another the next
-	if !reflect.DeepEqual(all, []int{1, 2, 3, 4}) {
-		t.Fatalf("applied across stores = %v, want [1 2 3 4]", all)
+	if !reflect.DeepEqual(all, []int{1, 2, 3, 4, 5}) {
+		t.Fatalf("applied across stores = %v, want [1 2 3 4 5]", all)
 	}
 }
 
