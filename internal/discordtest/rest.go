@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -119,8 +120,14 @@ func (s *Server) serveRoute(rt *route) http.HandlerFunc {
 		rq := &request{Request: r, arrived: s.now()}
 		s.stats.requests.Add(1)
 		raw, err := readBody(w, r)
-		if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			s.respond(w, rq, rt, http.StatusRequestEntityTooLarge, nil, errTooLarge())
+			return
+		}
+		if err != nil {
+			// The client went away mid-body (its process stopping, say):
+			// Discord has nobody to answer and nothing to refuse.
 			return
 		}
 		status, hdr, body, aerr := s.process(rt, rq, raw)
