@@ -38,6 +38,26 @@ var ErrStepDownTooSlow = errors.New("lost the lease and could not stop in time")
 // errLost ends an active term that this process gave up.
 var errLost = errors.New("lease lost")
 
+// stepDownCause is why a step-down ended the active work's context: the
+// lease is lost, and the work must have stopped by stopBy.
+type stepDownCause struct{ stopBy time.Time }
+
+func (c *stepDownCause) Error() string { return errLost.Error() }
+func (c *stepDownCause) Unwrap() error { return errLost }
+
+// StopBy reports, once a step-down ended the context Run gave the active
+// work, when that work must have stopped: Run gives up on it then and
+// returns ErrStepDownTooSlow, so whatever the work lets finish on its way
+// out must end before. ok is false while the context lives and when it
+// ended otherwise (Run's own context ended: a stop, with no such limit).
+func StopBy(ctx context.Context) (stopBy time.Time, ok bool) {
+	var c *stepDownCause
+	if errors.As(context.Cause(ctx), &c) {
+		return c.stopBy, true
+	}
+	return time.Time{}, false
+}
+
 // Leases is the database side of the lease (see store.Store).
 type Leases interface {
 	ReadLease(ctx context.Context, name string) (model.Lease, error)
@@ -311,8 +331,9 @@ func (e *Elector) lead(ctx context.Context, lease model.Lease, sent time.Time, a
 func (e *Elector) stepDown(lease model.Lease, lastOK time.Time, cancel context.CancelCauseFunc, done <-chan error, why string) error {
 	e.setStatus(RoleStopping, lease)
 	e.log.Error("active: stepping down: "+why, "term", lease.Term)
-	cancel(errLost)
-	deadline := time.NewTimer(e.ttl*5/6 - time.Since(lastOK))
+	stopBy := lastOK.Add(e.ttl * 5 / 6)
+	cancel(&stepDownCause{stopBy: stopBy})
+	deadline := time.NewTimer(time.Until(stopBy))
 	defer deadline.Stop()
 	select {
 	case <-done:
