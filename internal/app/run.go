@@ -161,11 +161,12 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 	} else if ctx.Err() != nil {
 		err = nil
 	}
-	// In order: no new interactions, no more queue work (its deliveries
-	// end), then handlers and edits drain and the client closes.
+	// In order: no new interactions (those being answered get a short
+	// grace for their replies), no more queue work (its deliveries end),
+	// then handlers and edits drain and the client closes.
 	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	b.StopIntake(closeCtx)
+	b.StopIntake(closeCtx, replyLimit(ctx))
 	stopQueue()
 	select {
 	case qerr := <-queueDone:
@@ -177,6 +178,18 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 	}
 	b.Close(closeCtx)
 	return err
+}
+
+// replyLimit is when the replies in flight must be done, for a step-down:
+// the elector gives up on serve (and exits the process) at its StopBy, so
+// the replies get three quarters of what is left, the rest being for them
+// to end and the client to close. A stop sets no limit but the grace.
+func replyLimit(ctx context.Context) time.Time {
+	by, ok := leader.StopBy(ctx)
+	if !ok {
+		return time.Time{}
+	}
+	return time.Now().Add(time.Until(by) * 3 / 4)
 }
 
 // loadLibrary reads workflows.dir (when it exists) and defaults.workflow_path.

@@ -82,7 +82,8 @@ type Bot struct {
 	now      func() time.Time
 	started  time.Time
 	metrics  *metrics
-	ctx      context.Context // the bot's lifetime; handlers derive theirs from it
+	ctx      context.Context // the bot's lifetime: status editors end with it
+	replies  *replies        // interaction handlers: they outlive ctx by the shutdown grace
 	ready    chan struct{}
 	board    *statusBoard
 	work     inflight
@@ -119,6 +120,7 @@ func New(opts Options) (*Bot, error) {
 		uploadLimits: map[int64]int{},
 	}
 	b.board = newStatusBoard(b, opts.ProgressInterval)
+	b.replies = newReplies(opts.Logger)
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -171,9 +173,11 @@ func (b *Bot) onReady(e *events.Ready) {
 }
 
 // Start connects the gateway (returning once Discord said READY) and
-// registers the command tree where it changed. Handlers live until ctx ends.
+// registers the command tree where it changed. Status edits live until
+// ctx ends; interaction handlers until Close (see StopIntake).
 func (b *Bot) Start(ctx context.Context) error {
 	b.ctx = ctx
+	b.replies.start(ctx)
 	if err := b.client.OpenGateway(ctx); err != nil {
 		return fmt.Errorf("open Discord gateway: %w", err)
 	}
@@ -193,17 +197,24 @@ func (b *Bot) Start(ctx context.Context) error {
 	return nil
 }
 
-// StopIntake closes the gateway: no new interactions arrive. Work in
-// progress goes on until Close.
-func (b *Bot) StopIntake(ctx context.Context) {
+// StopIntake stops taking interactions and closes the gateway. One that
+// disgo still delivers is told the bot is restarting. The interactions
+// being answered go on: their replies get replyGrace from now, or until
+// limit when that comes first (a step-down's budget; zero: none), and
+// Close waits for them.
+func (b *Bot) StopIntake(ctx context.Context, limit time.Time) {
+	b.replies.stop(replyGrace, limit)
 	if b.client.Gateway != nil {
 		b.client.Gateway.Close(ctx)
 	}
 }
 
-// Close waits for handlers and status edits in progress (their context is
-// the bot's, cancelled by now), then closes the client.
+// Close lets the replies in flight finish within their grace (or ctx) and
+// cuts off the rest, waits for everything using the client (status edits
+// end with the bot's context, cancelled by now), then closes the client.
 func (b *Bot) Close(ctx context.Context) {
+	b.replies.stop(replyGrace, time.Time{}) // when StopIntake was not called
+	b.replies.drain(ctx)
 	b.work.close(ctx)
 	b.client.Close(ctx)
 }

@@ -91,10 +91,15 @@ func (b *Bot) mux() *handler.Mux {
 func (b *Bot) serve(r route, slots chan struct{}) handler.InteractionHandler {
 	return func(e *handler.InteractionEvent) error {
 		if !b.work.enter() {
-			return nil // shutting down
+			return nil // the client is closing: nothing can answer
 		}
 		defer b.work.leave()
-		ctx, cancel := context.WithTimeout(b.ctx, 14*time.Minute)
+		if !b.replies.enter() {
+			b.restarting(e)
+			return nil
+		}
+		defer b.replies.leave()
+		ctx, cancel := context.WithTimeout(b.replies.ctx, 14*time.Minute)
 		defer cancel()
 		c := &call{ctx: ctx, b: b, e: e, vars: e.Vars}
 		start := b.now()
@@ -124,8 +129,15 @@ func (b *Bot) serve(r route, slots chan struct{}) handler.InteractionHandler {
 		if err == nil {
 			err = run(c)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case ctx.Err() == nil:
 			b.fail(c, r.pattern, err)
+		case b.replies.cutOff(ctx):
+			// The shutdown grace ran out; Close counts what it cut off.
+			b.log.Debug("reply cut off by the shutdown", "route", r.pattern, "err", err)
+		default:
+			b.log.Warn("interaction ran out of time before its reply", "route", r.pattern, "user_id", c.userID(), "err", err)
 		}
 		return nil
 	}
