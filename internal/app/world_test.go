@@ -96,6 +96,9 @@ func newWorld(t *testing.T, opts ...worldOpt) *world {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	w := &world{t: t, discord: discordtest.New(t, cfg.discord...), logs: &lockedBuffer{}}
+	// Runs after the bot stopped (cleanups run last first), so every
+	// message it ever sent is checked.
+	t.Cleanup(w.noParsedMentions)
 	w.guild = w.discord.AddGuild("ComfyUI friends")
 	w.general = w.guild.AddChannel("general", false)
 	w.genRole = w.guild.AddRole("generator", 0)
@@ -266,6 +269,16 @@ func (w *world) noViolations() {
 	w.t.Helper()
 	for _, v := range w.discord.Violations() {
 		w.t.Errorf("Discord contract violation: %s", v)
+	}
+}
+
+// noParsedMentions fails the test if any message the bot sent or edited
+// let Discord parse mentions from its text: prompts, template names and
+// errors echo what users typed, and none of it may ping anyone.
+func (w *world) noParsedMentions() {
+	w.t.Helper()
+	for _, v := range w.discord.MentionViolations() {
+		w.t.Errorf("a message could ping: %s", v)
 	}
 }
 

@@ -94,6 +94,7 @@ func checkMessage(fe formErrors, prefix string, p *messagePayload, v2 bool) {
 	if p.Components != nil {
 		checkComponents(fe, join(prefix, "components"), *p.Components, v2)
 	}
+	checkAllowedMentions(fe, prefix, p.allowed)
 }
 
 func checkEmbeds(fe formErrors, path string, embeds []embedJSON) {

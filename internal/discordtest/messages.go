@@ -163,6 +163,7 @@ func (s *Server) buildMessageLocked(p *messagePayload, ch *Channel, limit int, p
 	if m.empty() {
 		return nil, errEmptyMessage()
 	}
+	s.noteMentionsLocked(m, p, false)
 	return m, nil
 }
 
@@ -212,6 +213,7 @@ func (s *Server) editMessageLocked(m *message, p *messagePayload, limit int, pre
 	}
 	next.edits = append(slices.Clone(m.edits), s.now())
 	*m = next
+	s.noteMentionsLocked(m, p, true)
 	return nil
 }
 

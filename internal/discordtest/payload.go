@@ -122,8 +122,11 @@ type messagePayload struct {
 	// message instead of posting again, as Discord does for a few minutes.
 	Nonce        json.RawMessage `json:"nonce"`
 	EnforceNonce bool            `json:"enforce_nonce"`
+	// AllowedMentions is decoded into allowed (nil: absent or null).
+	AllowedMentions json.RawMessage `json:"allowed_mentions"`
 
-	files []upload
+	files   []upload
+	allowed *allowedMentions
 }
 
 // attachmentRef is an entry of "attachments": an existing attachment's
@@ -148,6 +151,11 @@ func decodeMessage(raw []byte, files []upload, prefix string) (*messagePayload, 
 	if err := json.Unmarshal(raw, p); err != nil {
 		return nil, typeError(err, prefix)
 	}
+	am, aerr := decodeAllowedMentions(p.AllowedMentions, prefix)
+	if aerr != nil {
+		return nil, aerr
+	}
+	p.allowed = am
 	// JSON null content means "no content", as an empty string.
 	var probe map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &probe)

@@ -69,6 +69,7 @@ type Server struct {
 	byToken      map[string]*Interaction
 	commands     map[snowflake.ID][]*command
 	modals       map[snowflake.ID]*openModal
+	mentions     []mentionRecord
 }
 
 // New starts a fake Discord for a test on 127.0.0.1 and closes it when the
