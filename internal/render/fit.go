@@ -2,6 +2,7 @@ package render
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
@@ -38,6 +39,9 @@ const ellipsis = "…"
 const blank = "\u200b"
 
 // Truncate cuts s to at most n characters, ending in "…" when it had to cut.
+// The cut falls between the characters a reader sees: a letter keeps its
+// combining marks and an emoji sequence (joined by ZWJ, with a skin tone or
+// a variation selector, a keycap, a flag) stays whole or goes whole.
 func Truncate(s string, n int) string {
 	if n <= 0 {
 		return ""
@@ -55,8 +59,60 @@ func Truncate(s string, n int) string {
 		}
 		cut++
 	}
-	return strings.TrimRight(s[:i], " \t\n") + ellipsis
+	return strings.TrimRight(s[:clusterStart(s, i)], " \t\n") + ellipsis
 }
+
+// clusterStart moves a cut before byte i of s back to the start of the
+// grapheme cluster it falls in. It follows Unicode's rules (UAX #29) for
+// what prompts hold, and errs towards cutting earlier: marks, joiners,
+// variation selectors and skin tones belong to what precedes them, what
+// follows a ZWJ joins it, and regional indicators pair into flags.
+func clusterStart(s string, i int) int {
+	for i > 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		prev, size := utf8.DecodeLastRuneInString(s[:i])
+		if !extendsCluster(r) && prev != zeroWidthJoiner {
+			break
+		}
+		i -= size
+	}
+	if r, _ := utf8.DecodeRuneInString(s[i:]); !regionalIndicator(r) {
+		return i
+	}
+	run := 0
+	for j := i; j > 0; {
+		r, size := utf8.DecodeLastRuneInString(s[:j])
+		if !regionalIndicator(r) {
+			break
+		}
+		run++
+		j -= size
+	}
+	if run%2 == 1 { // the cut would split a flag
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return i
+}
+
+const zeroWidthJoiner = '\u200d'
+
+// extendsCluster reports whether r belongs to the character before it.
+func extendsCluster(r rune) bool {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc):
+		return true // combining marks, variation selectors, the keycap
+	case r == zeroWidthJoiner, r == '\u200c':
+		return true
+	case r >= 0x1F3FB && r <= 0x1F3FF:
+		return true // skin tones
+	case r >= 0xE0020 && r <= 0xE007F:
+		return true // tags of subdivision flags
+	}
+	return false
+}
+
+func regionalIndicator(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
 // Fit returns copies of embeds cut to Discord's limits: at most 10 embeds
 // of at most 25 fields, every text within its own limit and all of them
