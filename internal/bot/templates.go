@@ -86,7 +86,7 @@ func (b *Bot) templateDelete(c *call) error {
 		return err
 	}
 	if t.OwnerID != c.userID() && c.level < model.LevelAdmin {
-		return model.Errorf(model.CodeForbidden, "Template %q was shared by %s; only they or an admin may delete it.", t.Name, render.Mention(t.OwnerID))
+		return model.Errorf(model.CodeForbidden, "Template %s was shared by %s; only they or an admin may delete it.", model.Quote(t.Name), render.Mention(t.OwnerID))
 	}
 	if err := b.store.DeleteTemplate(c.ctx, t.ID); err != nil {
 		return err

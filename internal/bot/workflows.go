@@ -42,8 +42,8 @@ func (b *Bot) workflowAdd(c *call) error {
 	d := c.slash()
 	name := d.String("name")
 	if !workflowName.MatchString(name) {
-		return model.Errorf(model.CodeInvalid, "A workflow name is 1–%d characters of a-z, 0-9, `-` and `_` (you gave %q); for example `name:portrait-sdxl`.",
-			maxWorkflowName, name)
+		return model.Errorf(model.CodeInvalid, "A workflow name is 1–%d characters of a-z, 0-9, `-` and `_` (you gave %s); for example `name:portrait-sdxl`.",
+			maxWorkflowName, model.Quote(name))
 	}
 	if err := b.library.CheckServerName(name); err != nil {
 		return workflowProblem(err)
@@ -272,7 +272,7 @@ func (b *Bot) workflowDefault(c *call) error {
 func (b *Bot) checkWorkflowName(c *call, name string) error {
 	names := b.library.Names(c.guildID())
 	if !slices.Contains(names, name) {
-		return model.Errorf(model.CodeInvalid, "There is no workflow named %q. Available: %s.", name, strings.Join(names, ", "))
+		return model.Errorf(model.CodeInvalid, "There is no workflow named %s. Available: %s.", model.Quote(name), strings.Join(names, ", "))
 	}
 	return nil
 }

@@ -167,6 +167,8 @@ func (m *Manager) precheck(job model.Job) (model.Params, error) {
 }
 
 // userError marks workflow errors as the user's to fix, with their message.
+// It is plain text that may repeat what the user typed (a workflow's name),
+// so it is escaped for the markdown domain messages are.
 func userError(err error) error {
 	if err == nil {
 		return nil
@@ -174,7 +176,7 @@ func userError(err error) error {
 	var we *workflow.Error
 	var ve *workflow.ValidationError
 	if errors.As(err, &we) || errors.As(err, &ve) {
-		return &model.Error{Code: model.CodeInvalid, Message: err.Error(), Err: err}
+		return &model.Error{Code: model.CodeInvalid, Message: model.EscapeMarkdown(err.Error()), Err: err}
 	}
 	return err
 }

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
+
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 )
 
 // Mention writes a user mention; the bot's empty allowed mentions keep it
@@ -20,25 +22,9 @@ func Mention(userID string) string {
 func roleMention(roleID string) string { return "<@&" + roleID + ">" }
 
 // Escape makes s show as typed in Discord's markdown: no formatting, no
-// links, no mentions, no headings or quotes.
-func Escape(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/8)
-	lineStart := true
-	for _, r := range s {
-		switch r {
-		case '\\', '*', '_', '~', '`', '|', '[', ']', '<', '@':
-			b.WriteByte('\\')
-		case '-', '#', '>', '+':
-			if lineStart {
-				b.WriteByte('\\')
-			}
-		}
-		b.WriteRune(r)
-		lineStart = r == '\n' || (lineStart && (r == ' ' || r == '\t'))
-	}
-	return b.String()
-}
+// links, no mentions, no headings or quotes. Domain messages quote user
+// text with model.Quote, which escapes the same way.
+func Escape(s string) string { return model.EscapeMarkdown(s) }
 
 // text is user text prepared for an embed: cut to n characters first (so a
 // cut never splits an escape), then escaped.

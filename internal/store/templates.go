@@ -265,13 +265,13 @@ func checkTemplateName(ctx context.Context, tx *tx, t model.Template, userRow in
 
 func nameTaken(t model.Template) error {
 	if t.Shared {
-		return model.Errorf(model.CodeConflict, "This server already has a shared template named %q (names ignore case).", t.Name)
+		return model.Errorf(model.CodeConflict, "This server already has a shared template named %s (names ignore case).", model.Quote(t.Name))
 	}
-	return model.Errorf(model.CodeConflict, "You already have a template named %q (names ignore case).", t.Name)
+	return model.Errorf(model.CodeConflict, "You already have a template named %s (names ignore case).", model.Quote(t.Name))
 }
 
 func templateNotFound(name string) error {
-	return model.Errorf(model.CodeNotFound, "No template named %q.", name)
+	return model.Errorf(model.CodeNotFound, "No template named %s.", model.Quote(name))
 }
 
 // likePrefix makes a LIKE pattern matching values that start with prefix.

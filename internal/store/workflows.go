@@ -149,7 +149,7 @@ func (s *Store) DeleteWorkflow(ctx context.Context, guildID, name string) (wasDe
 }
 
 func workflowNotFound(name string) error {
-	return model.Errorf(model.CodeNotFound, "This server has no workflow named %q.", name)
+	return model.Errorf(model.CodeNotFound, "This server has no workflow named %s.", model.Quote(name))
 }
 
 func findWorkflow(ctx context.Context, tx *tx, guildID, name string) (model.Workflow, error) {
