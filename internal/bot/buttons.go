@@ -75,27 +75,27 @@ func (b *Bot) editSubmit(c *call) error {
 	}
 	data := c.modal().Data
 	in := inputFromJob(job)
-	in.Prompt = data.Text(render.InputPrompt)
-	in.Negative = data.Text(render.InputNegative)
+	in.Prompt = render.KeptText(data.Text(render.InputPrompt), job.Params.Prompt)
+	in.Negative = render.KeptText(data.Text(render.InputNegative), job.Params.Negative)
 	var problems []string
 	if v := strings.TrimSpace(data.Text(render.InputSteps)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("Steps %q is not a whole number.", v))
+			problems = append(problems, fmt.Sprintf("Steps %s is not a whole number.", model.Quote(v)))
 		}
 		in.Params.Steps = &n
 	}
 	if v := strings.TrimSpace(data.Text(render.InputCFG)); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("CFG %q is not a number.", v))
+			problems = append(problems, fmt.Sprintf("CFG %s is not a number.", model.Quote(v)))
 		}
 		in.Params.CFG = &f
 	}
 	if v := strings.TrimSpace(data.Text(render.InputSeed)); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("Seed %q is not a whole number from 0 to %d.", v, uint64(maxTypedSeed)))
+			problems = append(problems, fmt.Sprintf("Seed %s is not a whole number from 0 to %d.", model.Quote(v), uint64(maxTypedSeed)))
 		}
 		in.Params.Seed = &s
 	}

@@ -170,6 +170,7 @@ func (b *Bot) useInputSubmit(c *call) error {
 		return err
 	}
 	data := c.modal().Data
-	return b.submit(c, genInput{Prompt: data.Text(render.InputPrompt), Negative: data.Text(render.InputNegative),
+	return b.submit(c, genInput{Prompt: render.KeptText(data.Text(render.InputPrompt), job.Params.Prompt),
+		Negative: render.KeptText(data.Text(render.InputNegative), job.Params.Negative),
 		Workflow: wf, Delivery: job.Delivery, Inputs: []model.Input{img}})
 }

@@ -87,8 +87,8 @@ func imageActionRows(j model.Job, a ImageActions, images int) []discord.LayoutCo
 // job j, prefilled with j's prompt.
 func UseInputModal(j model.Job, n int) discord.ModalCreate {
 	return modal(ImageActionID(j.ID, ActionUseInput, n), fmt.Sprintf("Start from image %d of job #%d", n, j.ID),
-		label("Prompt", "What to make of the image", paragraph(InputPrompt, j.Params.Prompt, true)),
-		label("Negative prompt", "", paragraph(InputNegative, j.Params.Negative, false)),
+		promptLabel("Prompt", "What to make of the image", InputPrompt, j.Params.Prompt, true),
+		promptLabel("Negative prompt", "", InputNegative, j.Params.Negative, false),
 	)
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,8 @@ func EditJobModal(j model.Job) discord.ModalCreate {
 		seed = strconv.FormatUint(s, 10)
 	}
 	return modal(JobButtonID(j.ID, ActionEdit), "Edit job #"+strconv.FormatInt(j.ID, 10),
-		label("Prompt", "", paragraph(InputPrompt, j.Params.Prompt, true)),
-		label("Negative prompt", "", paragraph(InputNegative, j.Params.Negative, false)),
+		promptLabel("Prompt", "", InputPrompt, j.Params.Prompt, true),
+		promptLabel("Negative prompt", "", InputNegative, j.Params.Negative, false),
 		label("Steps", "", short(InputSteps, intOr(j.Shown().Steps, ""), 6)),
 		label("CFG", "", short(InputCFG, floatOr(j.Shown().CFG, ""), 10)),
 		label("Seed", "Leave empty for a random seed", short(InputSeed, seed, 20)),
@@ -75,6 +76,30 @@ func label(name, description string, in discord.TextInputComponent) discord.Labe
 	l := discord.NewLabel(Truncate(name, MaxLabel), in)
 	l.Description = Truncate(description, 100)
 	return l
+}
+
+// promptLabel is a text box prefilled with a job's prompt. Prompts may be
+// longer (6000 characters) than a box holds (4000): such a prompt is not
+// prefilled cut, since submitting the box would run the cut text. The box
+// starts empty, says so, and an empty box keeps the prompt (KeptText).
+func promptLabel(name, description, customID, value string, required bool) discord.LabelComponent {
+	if FitsTextInput(value) {
+		return label(name, description, paragraph(customID, value, required))
+	}
+	return label(name, fmt.Sprintf("%d characters, more than this box holds: leave it empty to keep them", runeLen(value)),
+		paragraph(customID, "", false))
+}
+
+// FitsTextInput reports whether s fits a modal's text box whole.
+func FitsTextInput(s string) bool { return runeLen(s) <= MaxTextInputValue }
+
+// KeptText is the text a box made by promptLabel gives: what was typed,
+// or the prompt it could not hold when it was left empty.
+func KeptText(typed, prefilled string) string {
+	if strings.TrimSpace(typed) == "" && !FitsTextInput(prefilled) {
+		return prefilled
+	}
+	return typed
 }
 
 // paragraph is a long text input; a prefilled value is cut to what Discord
