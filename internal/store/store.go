@@ -11,8 +11,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -91,9 +93,51 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.db.Close()
+		if s.dialect == dialectSQLite && s.name != ":memory:" {
+			if cause := fileProblem(s.name); cause != nil {
+				return nil, fmt.Errorf("open database %s: %w; %s", s.name, cause, fileHint)
+			}
+		}
 		return nil, err
 	}
 	return s, nil
+}
+
+// fileHint is what to do about a database file the bot may not create or
+// write.
+const fileHint = "fix the permissions, or set database.url (DISCORDBOT_DATABASE_URL) to a file in a directory the bot may write"
+
+// fileProblem finds why SQLite could not open the file at path, which it
+// reports only as "unable to open database file" or "attempt to write a
+// readonly database": the file, or its directory (where SQLite keeps its
+// journal beside the database), is not writable. It returns nil when both
+// are, and changes nothing but a probe file it removes at once.
+func fileProblem(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	switch {
+	case err == nil:
+		_ = f.Close()
+	case errors.Is(err, fs.ErrNotExist):
+	default:
+		return fmt.Errorf("cannot write the file (%w)", unwrapPath(err))
+	}
+	dir := filepath.Dir(path)
+	probe, err := os.CreateTemp(dir, ".discordsend-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write its directory %s (%w)", dir, unwrapPath(err))
+	}
+	_ = probe.Close()
+	_ = os.Remove(probe.Name())
+	return nil
+}
+
+// unwrapPath is the cause of a *fs.PathError without the path, which the
+// message already names.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
 
 func (s *Store) openSQLite(url string) error {
@@ -105,7 +149,7 @@ func (s *Store) openSQLite(url string) error {
 	memory := path == ":memory:"
 	if !memory {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return fmt.Errorf("open database %s: create directory: %w", path, err)
+			return fmt.Errorf("open database %s: cannot create its directory (%w); %s", path, err, fileHint)
 		}
 	}
 	db, err := sql.Open("sqlite", path+"?"+sqlitePragmas)
