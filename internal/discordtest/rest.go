@@ -37,6 +37,9 @@ type request struct {
 	*http.Request
 	body    requestBody
 	arrived time.Time
+	// held, when set, holds the answer (see HoldCreatedMessages).
+	held   chan struct{}
+	heldID snowflake.ID
 }
 
 // id parses a snowflake path value; Discord answers 404 for malformed ids
@@ -131,6 +134,9 @@ func (s *Server) serveRoute(rt *route) http.HandlerFunc {
 			return
 		}
 		status, hdr, body, aerr := s.process(rt, rq, raw)
+		if !s.awaitRelease(r.Context(), rq) {
+			return
+		}
 		s.respond(w, rq, rt, status, hdr, orError(body, aerr))
 	}
 }

@@ -93,6 +93,7 @@ func (s *Server) createMessage(rq *request) (int, any, *apiError) {
 		s.nonces[key] = nonceEntry{id: m.id, at: s.now()}
 	}
 	s.timeline.add(s.eventLocked(KindMessage, m, nil))
+	s.holdLocked(rq, m)
 	return http.StatusOK, s.messageJSONLocked(m), nil
 }
 

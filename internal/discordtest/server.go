@@ -63,6 +63,7 @@ type Server struct {
 	closedDMs    map[snowflake.ID]bool
 	messages     map[snowflake.ID]*message
 	nonces       map[nonceKey]nonceEntry // guarded by mu
+	msgHold      messageHold
 	messageOrder []*message
 	attachments  map[snowflake.ID]*attachment
 	interactions map[snowflake.ID]*Interaction
@@ -164,6 +165,8 @@ func newServer(o Options) (*Server, error) {
 func (s *Server) Close() { s.closeOnce.Do(s.shutdown) }
 
 func (s *Server) shutdown() {
+	// A held answer would keep httptest's Close waiting for its handler.
+	s.ReleaseCreatedMessages()
 	s.gw.close()
 	if s.httpTest != nil {
 		s.httpTest.Close()

@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /embeddings", s.handleEmbeddings)
 
 	var h http.Handler = mux
+	h = s.holdRequests(h)
 	h = s.faults(h)
 	h = s.checkOrigin(h)
 	h = s.requireHeaders(h)

@@ -83,6 +83,7 @@ type Server struct {
 	knobs    knobs
 	hold     bool
 	parked   *parked
+	reqHold  requestHold
 	sockets  map[string]*socket // by sid; the latest socket of a client id wins
 	conns    map[*socket]struct{}
 	files    map[string]*file
