@@ -27,29 +27,43 @@ type Env struct {
 	Stderr io.Writer
 }
 
-// command is one subcommand.
-type command struct {
-	name    string
-	args    string // usage after the name
-	summary string
-	help    string // longer description
-	flags   func(fs *flag.FlagSet, c *cli)
-	run     func(ctx context.Context, c *cli, args []string) error
+// Command is one subcommand. The bot's own are built in; a binary built
+// for development adds its tools (see Run).
+type Command struct {
+	Name    string
+	Args    string // usage after the name
+	Summary string
+	Help    string // longer description
+	Flags   func(fs *flag.FlagSet, c *CLI)
+	Run     func(ctx context.Context, c *CLI, args []string) error
 }
 
-// cli carries one invocation's state.
-type cli struct {
+// CLI carries one invocation's state.
+type CLI struct {
 	Env
+	prog       string // the program's name
 	configPath string
 	secrets    []string // redacted from anything printed
-	cmds       []*command
+	cmds       []*Command
 	opts       map[string]any // per-command flag values
 }
 
-// Run is the whole program: main only builds ctx and calls it.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	c := &cli{Env: Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}, opts: map[string]any{}}
-	c.cmds = commands()
+// Program is a binary built from the bot's commands: the bot itself, or a
+// development build that adds its tools.
+type Program struct {
+	Name  string     // as usage and errors name it
+	Tools []*Command // commands added to the bot's own, listed before help
+}
+
+// Run is the whole bot: main only builds ctx and calls it.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return Program{Name: "discordsend-bot"}.Run(ctx, args, getenv, stdin, stdout, stderr)
+}
+
+// Run runs the program with the process's arguments and streams.
+func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	c := &CLI{Env: Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}, prog: p.Name, opts: map[string]any{}}
+	c.cmds = commands(p.Tools)
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(stderr, "internal error: %s\n%s", c.redact(fmt.Sprint(p)), c.redact(string(debug.Stack())))
@@ -59,8 +73,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return c.exit(c.dispatch(ctx, args))
 }
 
-func (c *cli) dispatch(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("discordsend-bot", flag.ContinueOnError)
+func (c *CLI) dispatch(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet(c.prog, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.configPath, "config", "", "")
 	if err := fs.Parse(args); err != nil {
@@ -76,48 +90,51 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		name, rest = rest[0], rest[1:]
 	}
 	cmd := c.find(name)
+	if cmd == nil && (name == "sandbox" || name == "bench") {
+		return usageErrorf("", "%s is a development tool, not in the bot you deploy: run it with 'go run ./cmd/discordsend-dev %s'", name, name)
+	}
 	if cmd == nil {
 		return usageErrorf("", "unknown command %q; commands: %s", name, c.names())
 	}
 	return c.runCommand(ctx, cmd, rest)
 }
 
-func (c *cli) runCommand(ctx context.Context, cmd *command, args []string) error {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+func (c *CLI) runCommand(ctx context.Context, cmd *Command, args []string) error {
+	fs := flag.NewFlagSet(cmd.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.configPath, "config", c.configPath, "configuration file (default: $DISCORDBOT_CONFIG, else ./config.yaml if present)")
-	if cmd.flags != nil {
-		cmd.flags(fs, c)
+	if cmd.Flags != nil {
+		cmd.Flags(fs, c)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			c.printCommandUsage(c.Stdout, cmd, fs)
 			return nil
 		}
-		return usageErrorf(cmd.name, "%v", err)
+		return usageErrorf(cmd.Name, "%v", err)
 	}
-	return cmd.run(ctx, c, fs.Args())
+	return cmd.Run(ctx, c, fs.Args())
 }
 
-func (c *cli) find(name string) *command {
+func (c *CLI) find(name string) *Command {
 	for _, cmd := range c.cmds {
-		if cmd.name == name {
+		if cmd.Name == name {
 			return cmd
 		}
 	}
 	return nil
 }
 
-func (c *cli) names() string {
+func (c *CLI) names() string {
 	var n []string
 	for _, cmd := range c.cmds {
-		n = append(n, cmd.name)
+		n = append(n, cmd.Name)
 	}
 	return strings.Join(n, ", ")
 }
 
 // redact removes every known secret from text about to be printed.
-func (c *cli) redact(s string) string {
+func (c *CLI) redact(s string) string {
 	for _, secret := range c.secrets {
 		s = strings.ReplaceAll(s, secret, "***")
 	}
@@ -125,7 +142,7 @@ func (c *cli) redact(s string) string {
 }
 
 // exit prints err the one way errors reach the terminal, and picks the code.
-func (c *cli) exit(err error) int {
+func (c *CLI) exit(err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -135,15 +152,15 @@ func (c *cli) exit(err error) int {
 	}
 	var usage *usageError
 	if errors.As(err, &usage) {
-		fmt.Fprintf(c.Stderr, "discordsend-bot: %s\n", c.redact(usage.msg))
-		fmt.Fprintf(c.Stderr, "Run '%s --help' for usage.\n", strings.TrimSpace("discordsend-bot "+usage.cmd))
+		fmt.Fprintf(c.Stderr, "%s: %s\n", c.prog, c.redact(usage.msg))
+		fmt.Fprintf(c.Stderr, "Run '%s --help' for usage.\n", strings.TrimSpace(c.prog+" "+usage.cmd))
 		return ExitUsage
 	}
 	var cfgErr *configError
 	if errors.As(err, &cfgErr) {
-		fmt.Fprintf(c.Stderr, "discordsend-bot: %s\n", c.redact(cfgErr.Error()))
+		fmt.Fprintf(c.Stderr, "%s: %s\n", c.prog, c.redact(cfgErr.Error()))
 		return ExitUsage
 	}
-	fmt.Fprintf(c.Stderr, "discordsend-bot: %s\n", c.redact(err.Error()))
+	fmt.Fprintf(c.Stderr, "%s: %s\n", c.prog, c.redact(err.Error()))
 	return ExitFailure
 }

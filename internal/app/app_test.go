@@ -149,10 +149,10 @@ func TestMigrateUpStatusAndNewerDatabaseRefused(t *testing.T) {
 
 func TestHelpOnEveryCommand(t *testing.T) {
 	inTempDir(t)
-	for _, cmd := range commands() {
-		t.Run(cmd.name, func(t *testing.T) {
-			r := runApp(t, t.Context(), nil, cmd.name, "--help")
-			if r.code != ExitOK || !strings.Contains(r.stdout, "Usage: discordsend-bot "+cmd.name) {
+	for _, cmd := range commands(nil) {
+		t.Run(cmd.Name, func(t *testing.T) {
+			r := runApp(t, t.Context(), nil, cmd.Name, "--help")
+			if r.code != ExitOK || !strings.Contains(r.stdout, "Usage: discordsend-bot "+cmd.Name) {
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
@@ -160,6 +160,12 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	r := runApp(t, t.Context(), nil, "--help")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "Commands:") {
 		t.Fatalf("top-level help: exit %d %s", r.code, r.stdout)
+	}
+	for _, tool := range []string{"sandbox", "bench"} {
+		r = runApp(t, t.Context(), nil, tool)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "go run ./cmd/discordsend-dev "+tool) {
+			t.Errorf("%s in the deployed bot: exit %d %s", tool, r.code, r.stderr)
+		}
 	}
 	r = runApp(t, t.Context(), nil, "frobnicate")
 	if r.code != ExitUsage || !strings.Contains(r.stderr, `unknown command "frobnicate"`) {

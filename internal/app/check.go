@@ -22,20 +22,20 @@ type checkOpts struct {
 	printConfig bool
 }
 
-func checkCommand() *command {
+func checkCommand() *Command {
 	o := &checkOpts{}
-	return &command{
-		name:    "check",
-		summary: "validate the configuration and test the database, ComfyUI and the token",
-		help: `Prints one line per check, OK or FAIL with the reason: the database (opens,
+	return &Command{
+		Name:    "check",
+		Summary: "validate the configuration and test the database, ComfyUI and the token",
+		Help: `Prints one line per check, OK or FAIL with the reason: the database (opens,
 migrations current), each ComfyUI backend (GET /system_stats: version and
 devices) and the Discord token (present and well-formed; check does not log in).
 Exit 0 when all pass, 1 when a peer fails, 2 on configuration errors.`,
-		flags: func(fs *flag.FlagSet, _ *cli) {
+		Flags: func(fs *flag.FlagSet, _ *CLI) {
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of lines")
 			fs.BoolVar(&o.printConfig, "print-config", false, "print the effective configuration first (secrets as ***)")
 		},
-		run: func(ctx context.Context, c *cli, _ []string) error { return runCheck(ctx, c, o) },
+		Run: func(ctx context.Context, c *CLI, _ []string) error { return runCheck(ctx, c, o) },
 	}
 }
 
@@ -55,7 +55,7 @@ type checkReport struct {
 	Effective map[string]any `json:"effective_config,omitempty"`
 }
 
-func runCheck(ctx context.Context, c *cli, o *checkOpts) error {
+func runCheck(ctx context.Context, c *CLI, o *checkOpts) error {
 	cfg, err := c.loadConfig()
 	var cfgErr *configError
 	if errors.As(err, &cfgErr) && o.json {
@@ -125,7 +125,7 @@ func effectiveMap(cfg config.Config) map[string]any {
 	return m
 }
 
-func (c *cli) printJSON(v any) error {
+func (c *CLI) printJSON(v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode JSON: %w", err)

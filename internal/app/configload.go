@@ -9,7 +9,7 @@ import (
 // loadConfig loads and validates the configuration. Every problem, in the
 // file, the environment or the values, comes back together as one
 // *configError so a person can fix them in one go.
-func (c *cli) loadConfig() (config.Config, error) {
+func (c *CLI) loadConfig() (config.Config, error) {
 	cfg, path, err := config.Load(config.Source{Path: c.configPath, Getenv: c.Getenv, DotEnv: ".env"})
 	c.secrets = append(c.secrets, cfg.Secrets()...)
 	all := &config.Problems{File: path}

@@ -44,13 +44,13 @@ type generateOpts struct {
 	rand     func() uint64 // seeds, when none is given
 }
 
-func generateCommand() *command {
+func generateCommand() *Command {
 	o := &generateOpts{now: time.Now, rand: rand.Uint64}
-	return &command{
-		name:    "generate",
-		args:    "--prompt TEXT",
-		summary: "run one generation on ComfyUI without Discord and save its outputs",
-		help: `Builds the workflow with the given parameters, checks it against the server's
+	return &Command{
+		Name:    "generate",
+		Args:    "--prompt TEXT",
+		Summary: "run one generation on ComfyUI without Discord and save its outputs",
+		Help: `Builds the workflow with the given parameters, checks it against the server's
 /object_info, submits it and shows progress, then saves every result file
 (images, animations, video, audio) into --out and prints the workflow's text
 outputs; previews are not saved. --workflow is a library name (workflows.dir, or "default") or a
@@ -58,7 +58,7 @@ path to an API-format JSON file (its NAME.yaml sidecar is read too). Without
 --seed, a sidecar's default seed or a random one within the seed input's range
 is used. Ctrl-C interrupts the prompt. Exit 0 ok, 1 when ComfyUI fails or is
 unreachable, 2 when the workflow or the parameters do not fit.`,
-		flags: func(fs *flag.FlagSet, _ *cli) {
+		Flags: func(fs *flag.FlagSet, _ *CLI) {
 			fs.Func("prompt", "`TEXT` of the positive prompt (required)", func(s string) error { o.params.Prompt = &s; return nil })
 			fs.Func("negative", "`TEXT` of the negative prompt", func(s string) error { o.params.Negative = &s; return nil })
 			fs.Func("seed", "the `seed` (default: the sidecar's, else random)", func(s string) error {
@@ -85,7 +85,7 @@ unreachable, 2 when the workflow or the parameters do not fit.`,
 			fs.StringVar(&o.out, "out", "outputs", "`folder` the result files are written to (created when missing)")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object (progress goes to stderr)")
 		},
-		run: func(ctx context.Context, c *cli, args []string) error { return runGenerate(ctx, c, o, args) },
+		Run: func(ctx context.Context, c *CLI, args []string) error { return runGenerate(ctx, c, o, args) },
 	}
 }
 
@@ -130,14 +130,14 @@ type shownText struct {
 
 // generation is one run of the generate command.
 type generation struct {
-	c      *cli
+	c      *CLI
 	o      *generateOpts
 	client *comfy.Client
 	log    *slog.Logger // warnings a person should see, on stderr
 	info   workflow.ObjectInfo
 }
 
-func runGenerate(ctx context.Context, c *cli, o *generateOpts, args []string) error {
+func runGenerate(ctx context.Context, c *CLI, o *generateOpts, args []string) error {
 	if len(args) > 0 {
 		return usageErrorf("generate", "unexpected argument %q (quote the prompt: --prompt \"a red fox\")", args[0])
 	}

@@ -10,20 +10,20 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
 
-func migrateCommand() *command {
-	return &command{
-		name:    "migrate",
-		args:    "up|status",
-		summary: "apply database migrations, or show which are applied",
-		help: `up      applies every pending migration, each in its own transaction.
+func migrateCommand() *Command {
+	return &Command{
+		Name:    "migrate",
+		Args:    "up|status",
+		Summary: "apply database migrations, or show which are applied",
+		Help: `up      applies every pending migration, each in its own transaction.
 status  shows the database's schema version and what is pending.
 A database written by a newer discordsend-bot is refused: upgrade the bot.
 'run' applies pending migrations by itself.`,
-		run: runMigrate,
+		Run: runMigrate,
 	}
 }
 
-func runMigrate(ctx context.Context, c *cli, args []string) error {
+func runMigrate(ctx context.Context, c *CLI, args []string) error {
 	if len(args) != 1 || (args[0] != "up" && args[0] != "status") {
 		return usageErrorf("migrate", "migrate needs exactly one of: up, status")
 	}
@@ -51,7 +51,7 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	return printMigrationStatus(ctx, c, cfg, st)
 }
 
-func printMigrationStatus(ctx context.Context, c *cli, cfg config.Config, st *store.Store) error {
+func printMigrationStatus(ctx context.Context, c *CLI, cfg config.Config, st *store.Store) error {
 	status, err := st.MigrationStatus(ctx)
 	if err != nil {
 		return err

@@ -27,19 +27,19 @@ import (
 // shutdownGrace bounds the whole ordered shutdown after SIGINT or SIGTERM.
 const shutdownGrace = 10 * time.Second
 
-func runCommand() *command {
-	return &command{
-		name:    "run",
-		summary: "connect to Discord and serve generations (the default)",
-		help: `Loads and validates the configuration, opens and migrates the database,
+func runCommand() *Command {
+	return &Command{
+		Name:    "run",
+		Summary: "connect to Discord and serve generations (the default)",
+		Help: `Loads and validates the configuration, opens and migrates the database,
 starts the health and metrics listener (http.listen), connects to Discord and
 serves until SIGINT or SIGTERM, then shuts down in order within 10 s.
 Needs a bot token: DISCORDBOT_DISCORD_TOKEN or discord.token.`,
-		run: runBot,
+		Run: runBot,
 	}
 }
 
-func runBot(ctx context.Context, c *cli, _ []string) error {
+func runBot(ctx context.Context, c *CLI, _ []string) error {
 	cfg, err := c.loadConfig()
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func runBot(ctx context.Context, c *cli, _ []string) error {
 	// Only the process holding the lease connects to Discord and runs the
 	// queue; the others stand by until it stops (see internal/leader).
 	err = elector.Run(ctx, func(ctx context.Context) error {
-		return serve(ctx, cfg, st, reg, elector.Status, log)
+		return Serve(ctx, cfg, st, reg, elector.Status, log)
 	})
 	if errors.Is(err, leader.ErrStepDownTooSlow) {
 		// A standby may take over any moment now, while the work that
@@ -106,9 +106,9 @@ func activeGauge(e *leader.Elector) prometheus.Collector {
 	})
 }
 
-// serve builds the queue and the Discord side, runs both until ctx ends,
+// Serve builds the queue and the Discord side, runs both until ctx ends,
 // then stops them in order: intake first, then the queue.
-func serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, process func() leader.Status, log *slog.Logger) error {
+func Serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, process func() leader.Status, log *slog.Logger) error {
 	lib, err := loadLibrary(cfg)
 	if err != nil {
 		return &configError{err: err}

@@ -36,11 +36,11 @@ func Version() string {
 	return v
 }
 
-func versionCommand() *command {
-	return &command{
-		name:    "version",
-		summary: "print the version and the Go version it was built with",
-		run: func(_ context.Context, c *cli, _ []string) error {
+func versionCommand() *Command {
+	return &Command{
+		Name:    "version",
+		Summary: "print the version and the Go version it was built with",
+		Run: func(_ context.Context, c *CLI, _ []string) error {
 			info, _ := debug.ReadBuildInfo()
 			goVersion := "unknown"
 			if info != nil {

@@ -27,13 +27,13 @@ func (o *inspectOpts) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 }
 
-func workflowCommand() *command {
+func workflowCommand() *Command {
 	o := &inspectOpts{}
-	cmd := &command{
-		name:    "workflow",
-		args:    "inspect FILE|NAME",
-		summary: "inspect a workflow: format, parameter bindings, outputs, models, problems",
-		help: `inspect FILE|NAME  shows how the bot reads a workflow: its format (api,
+	cmd := &Command{
+		Name:    "workflow",
+		Args:    "inspect FILE|NAME",
+		Summary: "inspect a workflow: format, parameter bindings, outputs, models, problems",
+		Help: `inspect FILE|NAME  shows how the bot reads a workflow: its format (api,
 api_request, ui, unknown), where each parameter is bound (node, input, and
 how it was found: sidecar, title, trace or class), the output nodes, the node
 classes and models it uses, and warnings. NAME is a library name (workflows.dir
@@ -42,9 +42,9 @@ types, checked against its /object_info with every problem listed, and a
 UI-format file (ComfyUI's normal "Save") is converted to the API graph first.
 Binding rules: docs/WORKFLOWS.md. Exit 2 when the file cannot be read as a
 workflow or does not fit the server.`,
-		flags: func(fs *flag.FlagSet, _ *cli) { o.register(fs) },
+		Flags: func(fs *flag.FlagSet, _ *CLI) { o.register(fs) },
 	}
-	cmd.run = func(ctx context.Context, c *cli, args []string) error {
+	cmd.Run = func(ctx context.Context, c *CLI, args []string) error {
 		if len(args) == 0 || args[0] != "inspect" {
 			return usageErrorf("workflow", "workflow needs a subcommand: inspect")
 		}
@@ -98,7 +98,7 @@ type validationReport struct {
 	Problems []workflow.Problem `json:"problems"`
 }
 
-func runInspect(ctx context.Context, c *cli, o *inspectOpts, target string) error {
+func runInspect(ctx context.Context, c *CLI, o *inspectOpts, target string) error {
 	if o.comfyURL != "" {
 		if err := checkBaseURL(o.comfyURL); err != nil {
 			return usageErrorf("workflow", "--comfyui: %v", err)
@@ -136,7 +136,7 @@ func runInspect(ctx context.Context, c *cli, o *inspectOpts, target string) erro
 
 // inspectEntry loads a workflow file (when target is one) or a library entry, and tells
 // the file's format.
-func inspectEntry(c *cli, target string, info workflow.ObjectInfo) (*workflow.Entry, workflow.Format, error) {
+func inspectEntry(c *CLI, target string, info workflow.ObjectInfo) (*workflow.Entry, workflow.Format, error) {
 	st, statErr := os.Stat(target)
 	if looksLikePath(target) || statErr == nil && !st.IsDir() {
 		data, err := os.ReadFile(target)
@@ -188,7 +188,7 @@ func convertedEntry(path string, data []byte, info workflow.ObjectInfo) (*workfl
 
 // inspectFailed reports a workflow that cannot be read (exit 2); under --json the format
 // and the reason still come as one object.
-func (c *cli) inspectFailed(o *inspectOpts, format workflow.Format, err error) error {
+func (c *CLI) inspectFailed(o *inspectOpts, format workflow.Format, err error) error {
 	var cfgErr *configError
 	if errors.As(err, &cfgErr) {
 		err = cfgErr.err
@@ -200,7 +200,7 @@ func (c *cli) inspectFailed(o *inspectOpts, format workflow.Format, err error) e
 		Format workflow.Format `json:"format"`
 		Error  string          `json:"error"`
 	}{format, err.Error()}
-	fmt.Fprintf(c.Stderr, "discordsend-bot: %s\n", c.redact(err.Error()))
+	fmt.Fprintf(c.Stderr, "%s: %s\n", c.prog, c.redact(err.Error()))
 	return errors.Join(c.printJSON(out), exitCode(ExitUsage))
 }
 

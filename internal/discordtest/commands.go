@@ -44,7 +44,7 @@ const (
 )
 
 // Compiled on first use: its Unicode classes take a megabyte, and this
-// package is linked into the bot's binary for bench and sandbox.
+// package is linked into discordsend-dev for bench and sandbox.
 var commandName = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[-_'\p{L}\p{N}\p{Devanagari}\p{Thai}]{1,32}$`)
 })

@@ -51,7 +51,7 @@ func serve(b *testing.B, s *Server, method, target, body string) []byte {
 	return rec.Body.Bytes()
 }
 
-// benchJobs runs jobs the way `discordsend-bot bench` does: the default workflow (7 nodes, 20
+// benchJobs runs jobs the way `discordsend-dev bench` does: the default workflow (7 nodes, 20
 // sampler steps) with a new seed each time, 64×64 images padded to 10 KB.
 type benchJobs struct {
 	s        *Server

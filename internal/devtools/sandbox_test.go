@@ -1,10 +1,11 @@
-package app
+package devtools
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,9 +16,9 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
-// sandboxChild makes this test binary the bot the sandbox starts: the
-// sandbox runs os.Executable() with "run", and TestMain hands that to Run
-// as main would.
+// sandboxChild makes this test binary the bot the sandbox starts (and the
+// bench's peer process): they run os.Executable(), and TestMain hands its
+// arguments to the program as main would.
 const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
 
 // TestMain runs this binary as the sandbox's bot when asked to; otherwise
@@ -26,25 +27,31 @@ const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
 func TestMain(m *testing.M) {
 	if os.Getenv(sandboxChild) == "bot" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		code := Program().Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
 	os.Exit(storetest.Run(m))
 }
 
-// runSandboxScript runs `discordsend-bot sandbox args…` with the script on stdin.
+// result is how one run of the program ended.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runSandboxScript runs `discordsend-dev sandbox args…` with the script on stdin.
 func runSandboxScript(t *testing.T, script string, args ...string) result {
 	t.Helper()
 	t.Setenv(sandboxChild, "bot")
 	var out, errOut bytes.Buffer
-	code := Run(t.Context(), append([]string{"sandbox"}, args...), os.Getenv, strings.NewReader(script), &out, &errOut)
+	code := Program().Run(t.Context(), append([]string{"sandbox"}, args...), os.Getenv, strings.NewReader(script), &out, &errOut)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
 func TestSandboxAcceptance(t *testing.T) {
 	r := runSandboxScript(t, "user a roles=user\nuser o owner\no: /admin setroles generator:@gen\na: /admin status\n", "--json")
-	if r.code != ExitOK {
+	if r.code != app.ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	type event struct {
@@ -97,7 +104,7 @@ func TestSandboxRefusesWrongInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runSandboxScript(t, tc.script, tc.args...)
-			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			if r.code != app.ExitUsage || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
 				t.Fatalf("want exit 2 saying %q and nothing on stdout, got %d:\n%s%s", tc.want, r.code, r.stderr, r.stdout)
 			}
 		})
@@ -126,8 +133,8 @@ func TestSandboxTakesThePersonsConfiguration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(sandboxChild, "bot")
 			var out, errOut bytes.Buffer
-			code := Run(t.Context(), tc.args, os.Getenv, strings.NewReader("user a roles=generator\na: /help\n"), &out, &errOut)
-			if code != ExitOK {
+			code := Program().Run(t.Context(), tc.args, os.Getenv, strings.NewReader("user a roles=generator\na: /help\n"), &out, &errOut)
+			if code != app.ExitOK {
 				t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
 			}
 			if !strings.HasPrefix(errOut.String(), note) {
@@ -140,8 +147,8 @@ func TestSandboxTakesThePersonsConfiguration(t *testing.T) {
 	}
 	t.Run("a wrong value is reported as run reports it", func(t *testing.T) {
 		r := runSandboxScript(t, "user a roles=generator\n", "--config", "bad.yaml")
-		want := "discordsend-bot: configuration has 1 problem(s):\n  limits.max_steps (DISCORDBOT_LIMITS_MAX_STEPS):"
-		if r.code != ExitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
+		want := "discordsend-dev: configuration has 1 problem(s):\n  limits.max_steps (DISCORDBOT_LIMITS_MAX_STEPS):"
+		if r.code != app.ExitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
 			t.Fatalf("want exit 2 naming the key and its variable, got %d:\n%s%s", r.code, r.stderr, r.stdout)
 		}
 	})

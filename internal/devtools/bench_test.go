@@ -1,20 +1,21 @@
-package app
+package devtools
 
 import (
 	"bytes"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app"
 	"os"
 	"strings"
 	"testing"
 )
 
-// runBenchCommand runs `discordsend-bot bench args…`; its peer process is
+// runBenchCommand runs `discordsend-dev bench args…`; its peer process is
 // this test binary, which TestMain turns into the program.
 func runBenchCommand(t *testing.T, args ...string) result {
 	t.Helper()
 	t.Setenv(sandboxChild, "bot")
 	t.Chdir(t.TempDir())
 	var out, errOut bytes.Buffer
-	code := Run(t.Context(), append([]string{"bench"}, args...), os.Getenv, strings.NewReader(""), &out, &errOut)
+	code := Program().Run(t.Context(), append([]string{"bench"}, args...), os.Getenv, strings.NewReader(""), &out, &errOut)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
@@ -32,8 +33,8 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := runBenchCommand(t, c.args...)
-			if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
-				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, ExitUsage, c.want)
+			if r.code != app.ExitUsage || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, app.ExitUsage, c.want)
 			}
 		})
 	}

@@ -1,10 +1,11 @@
-package app
+package devtools
 
 import (
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app"
 	"io"
 	"os"
 
@@ -19,13 +20,13 @@ type sandboxOpts struct {
 	keep     bool
 }
 
-func sandboxCommand() *command {
+func sandboxCommand() *app.Command {
 	o := &sandboxOpts{}
-	return &command{
-		name:    "sandbox",
-		args:    "< SCRIPT",
-		summary: "drive the real bot through a fake Discord (and ComfyUI) from a script",
-		help: `Starts a fake Discord (guild "sandbox": #general, #nsfw, roles generator and
+	return &app.Command{
+		Name:    "sandbox",
+		Args:    "< SCRIPT",
+		Summary: "drive the real bot through a fake Discord (and ComfyUI) from a script",
+		Help: `Starts a fake Discord (guild "sandbox": #general, #nsfw, roles generator and
 admin) and a fake ComfyUI on loopback, then this program's "run" against them
 as a child process with its own temporary database, and plays a script of user
 actions from stdin (or --script), or line by line when stdin is a terminal.
@@ -57,26 +58,26 @@ and says which at start. The file is checked as "run" checks it (exit 2).
 Without --config the bot gets no file; ./config.yaml, .env and DISCORDBOT_
 variables never reach it.
 
-  discordsend-bot sandbox --config config.yaml --comfyui http://127.0.0.1:8188
+  discordsend-dev sandbox --config config.yaml --comfyui http://127.0.0.1:8188
 
 Prints what users see as it happens; --json prints one JSON object per event
 and nothing else. The bot's log is kept (and named) when something fails, and
 with --keep. Exit 0 when the script ran to the end, 1 when a wait timed out or
 the bot died, 2 when a line is wrong (the message names it).`,
-		flags: func(fs *flag.FlagSet, _ *cli) {
+		Flags: func(fs *flag.FlagSet, _ *app.CLI) {
 			fs.StringVar(&o.script, "script", "", "read the script from `FILE` instead of stdin")
 			fs.BoolVar(&o.json, "json", false, "print one JSON object per user-visible event")
 			fs.StringVar(&o.comfyURL, "comfyui", "", "use the ComfyUI at `URL` instead of the fake one")
 			fs.StringVar(&o.db, "db", "", "the bot's SQLite database `PATH` (default: a temporary one)")
 			fs.BoolVar(&o.keep, "keep", false, "keep the work directory (bot log, database) afterwards")
 		},
-		run: func(ctx context.Context, c *cli, args []string) error { return runSandbox(ctx, c, o, args) },
+		Run: func(ctx context.Context, c *app.CLI, args []string) error { return runSandbox(ctx, c, o, args) },
 	}
 }
 
-func runSandbox(ctx context.Context, c *cli, o *sandboxOpts, args []string) error {
+func runSandbox(ctx context.Context, c *app.CLI, o *sandboxOpts, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("sandbox", "unexpected argument %q; pass the script on stdin or with --script FILE", args[0])
+		return app.UsageErrorf("sandbox", "unexpected argument %q; pass the script on stdin or with --script FILE", args[0])
 	}
 	in, interactive, err := o.input(c)
 	if err != nil {
@@ -96,12 +97,12 @@ func runSandbox(ctx context.Context, c *cli, o *sandboxOpts, args []string) erro
 		return fmt.Errorf("find this program to start the bot: %w", err)
 	}
 	sess, err := sandbox.New(sandbox.Options{
-		Exe: exe, Env: os.Environ(), Config: c.configPath, ComfyURL: o.comfyURL, DBPath: o.db, Keep: o.keep,
+		Exe: exe, Env: os.Environ(), Config: c.ConfigPath(), ComfyURL: o.comfyURL, DBPath: o.db, Keep: o.keep,
 		JSON: o.json, Stdout: c.Stdout, Stderr: c.Stderr,
 	})
 	var ce *sandbox.ConfigError
 	if errors.As(err, &ce) {
-		return &configError{err: ce.Err}
+		return app.ConfigError(ce.Err)
 	}
 	if err != nil {
 		return err
@@ -125,11 +126,11 @@ func runSandbox(ctx context.Context, c *cli, o *sandboxOpts, args []string) erro
 }
 
 // input is where the script comes from, and whether a person types it.
-func (o *sandboxOpts) input(c *cli) (io.Reader, bool, error) {
+func (o *sandboxOpts) input(c *app.CLI) (io.Reader, bool, error) {
 	if o.script != "" {
 		f, err := os.Open(o.script)
 		if err != nil {
-			return nil, false, usageErrorf("sandbox", "--script: %v", err)
+			return nil, false, app.UsageErrorf("sandbox", "--script: %v", err)
 		}
 		return f, false, nil
 	}
@@ -143,14 +144,14 @@ func (o *sandboxOpts) input(c *cli) (io.Reader, bool, error) {
 
 // sandboxFailed reports a failed run: a wrong line exits 2, anything else
 // 1 with the bot's log.
-func sandboxFailed(c *cli, err error, logPath string) error {
-	fmt.Fprintf(c.Stderr, "discordsend-bot sandbox: %s\n", c.redact(err.Error()))
+func sandboxFailed(c *app.CLI, err error, logPath string) error {
+	fmt.Fprintf(c.Stderr, "%s sandbox: %s\n", c.Program(), c.Redact(err.Error()))
 	var se *sandbox.ScriptError
 	if errors.As(err, &se) {
-		return exitCode(ExitUsage)
+		return app.ExitCode(app.ExitUsage)
 	}
 	if logPath != "" {
 		fmt.Fprintf(c.Stderr, "  bot log: %s\n", logPath)
 	}
-	return exitCode(ExitFailure)
+	return app.ExitCode(app.ExitFailure)
 }

@@ -1,9 +1,10 @@
 //go:build !race
 
-package app
+package devtools
 
 import (
 	"encoding/json"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ import (
 func TestBenchJSONReportsEveryField(t *testing.T) {
 	r := runBenchCommand(t, "--users", "3", "--jobs", "12", "--backends", "2", "--job-time", "20ms", "--image-kb", "10", "--ramp", "0", "--json",
 		"--db", storetest.URL(t))
-	if r.code != ExitOK {
+	if r.code != app.ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	var got map[string]any
@@ -75,7 +76,7 @@ func TestBenchJSONReportsEveryField(t *testing.T) {
 
 func TestBenchTableNamesEveryTarget(t *testing.T) {
 	r := runBenchCommand(t, "--users", "2", "--jobs", "4", "--backends", "1", "--job-time", "0", "--image-kb", "1")
-	if r.code != ExitOK {
+	if r.code != app.ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{"ack p99", "finish → delivered", "backend utilization", "Jain fairness",
@@ -106,7 +107,7 @@ func TestBenchRefusesASQLiteFileWithJobs(t *testing.T) {
 	}
 	st.Close()
 	r := runBenchCommand(t, "--users", "1", "--jobs", "1", "--db", dbURL)
-	if r.code == ExitOK || !strings.Contains(r.stderr, "holds 1 job(s)") || !strings.Contains(r.stderr, "empty database") {
+	if r.code == app.ExitOK || !strings.Contains(r.stderr, "holds 1 job(s)") || !strings.Contains(r.stderr, "empty database") {
 		t.Fatalf("exit %d, want a refusal naming the job and what to do; stderr:\n%s", r.code, r.stderr)
 	}
 }

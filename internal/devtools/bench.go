@@ -1,4 +1,4 @@
-package app
+package devtools
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app"
 	"io"
 	"os"
 	"os/exec"
@@ -32,12 +33,12 @@ type benchOpts struct {
 	peer       bool // this process is the peer process of a bench run
 }
 
-func benchCommand() *command {
+func benchCommand() *app.Command {
 	o := &benchOpts{cfg: bench.Defaults()}
-	return &command{
-		name:    "bench",
-		summary: "measure the bot under load against fake Discord and ComfyUI servers",
-		help: `Runs the bot, wired as 'run' wires it, against a fake Discord and fake
+	return &app.Command{
+		Name:    "bench",
+		Summary: "measure the bot under load against fake Discord and ComfyUI servers",
+		Help: `Runs the bot, wired as 'run' wires it, against a fake Discord and fake
 ComfyUI servers on loopback, with a fresh SQLite database in a temporary
 folder (--db: a database of yours; a PostgreSQL database gets a schema of the
 run's own, dropped at the end; a SQLite file must hold no jobs). The fakes
@@ -48,7 +49,7 @@ for every result. Reports acknowledgement and delivery latency, backend
 utilization, fairness, status-message edit rates, Discord calls and 429s,
 memory and CPU per job, and jobs lost or delivered twice, each against the
 targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
-		flags: func(fs *flag.FlagSet, _ *cli) {
+		Flags: func(fs *flag.FlagSet, _ *app.CLI) {
 			fs.IntVar(&o.cfg.Users, "users", o.cfg.Users, "simulated Discord `users`")
 			fs.IntVar(&o.cfg.Jobs, "jobs", o.cfg.Jobs, "`jobs` to run in total")
 			fs.IntVar(&o.cfg.Backends, "backends", o.cfg.Backends, "fake ComfyUI `servers`")
@@ -63,13 +64,13 @@ targets of docs/PERFORMANCE.md. Exit 1 when a job was lost or delivered twice.`,
 			fs.StringVar(&o.memprofile, "memprofile", "", "write a heap profile of the bot, taken as the last result arrives, to `file`")
 			fs.BoolVar(&o.peer, "peer-process", false, "internal: be the peer process of a bench run (fakes and users)")
 		},
-		run: func(ctx context.Context, c *cli, _ []string) error { return runBench(ctx, c, o) },
+		Run: func(ctx context.Context, c *app.CLI, _ []string) error { return runBench(ctx, c, o) },
 	}
 }
 
-func runBench(ctx context.Context, c *cli, o *benchOpts) error {
+func runBench(ctx context.Context, c *app.CLI, o *benchOpts) error {
 	if err := o.cfg.Validate(); err != nil {
-		return usageErrorf("bench", "%v", err)
+		return app.UsageErrorf("bench", "%v", err)
 	}
 	if o.peer {
 		if o.cpuprofile != "" {
@@ -118,7 +119,7 @@ func peerArgs(cfg bench.Config) []string {
 
 // benchBot runs the bot against the peers until they report, then stops it
 // and measures.
-func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends bench.Endpoints, killPeer func()) (bench.Report, error) {
+func benchBot(ctx context.Context, c *app.CLI, o *benchOpts, peer *bench.Peer, ends bench.Endpoints, killPeer func()) (bench.Report, error) {
 	dir, err := os.MkdirTemp("", "discordsend-bench-*")
 	if err != nil {
 		return bench.Report{}, fmt.Errorf("temporary folder: %w", err)
@@ -152,7 +153,7 @@ func benchBot(ctx context.Context, c *cli, o *benchOpts, peer *bench.Peer, ends 
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
 	served := make(chan error, 1)
-	go func() { served <- serve(botCtx, cfg, st, ops.NewRegistry(), nil, log) }()
+	go func() { served <- app.Serve(botCtx, cfg, st, ops.NewRegistry(), nil, log) }()
 
 	type result struct {
 		obs bench.Observations
