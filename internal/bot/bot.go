@@ -142,7 +142,7 @@ func New(opts Options) (*Bot, error) {
 		gw = append(gw, gateway.WithURL(opts.GatewayURL))
 	}
 	client, err := disgo.New(opts.Token,
-		disgobot.WithLogger(opts.Logger.With("component", "disgo")),
+		disgobot.WithLogger(disgoLogger(opts.Logger)),
 		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL), rest.WithHTTPClient(restHTTPClient())),
 		// Prompts are echoed into messages: nothing a user types may ping anyone.
 		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
@@ -171,6 +171,11 @@ func (b *Bot) onReady(e *events.Ready) {
 	default:
 	}
 }
+
+// disgoLogger is the library's logger: under our component, marked as
+// disgo's by a key of its own, since a second "component" would repeat
+// the key on every line.
+func disgoLogger(l *slog.Logger) *slog.Logger { return l.With("library", "disgo") }
 
 // Start connects the gateway (returning once Discord said READY) and
 // registers the command tree where it changed. Status edits live until

@@ -94,7 +94,9 @@ func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, 
 			continue
 		}
 		if log != nil {
-			log.Info("command tree changed; registering", "guild_id", g.String(), "changed", changedCommands(haveShapes, want))
+			names, detail := changedCommands(haveShapes, want)
+			log.Info("command tree changed; registering", "guild_id", g.String(), "commands", names)
+			log.Debug("registered commands differ", "guild_id", g.String(), "diff", detail)
 		}
 		if g == 0 {
 			_, err = r.SetGlobalCommands(appID, cmds, rest.WithCtx(ctx))
@@ -109,21 +111,38 @@ func syncCommands(ctx context.Context, r rest.Applications, appID snowflake.ID, 
 	return changed, nil
 }
 
-// changedCommands names the commands that differ, for the log.
-func changedCommands(have, want []commandShape) []string {
+// changedCommands names the commands that differ, "generate" or "generate
+// (new)", and says how, for the log: each one's registered and wanted shape
+// as JSON, several kilobytes for a whole tree.
+func changedCommands(have, want []commandShape) (names, detail []string) {
 	byName := map[string]commandShape{}
 	for _, c := range have {
 		byName[c.Name] = c
 	}
-	var out []string
 	for _, c := range want {
-		if h, ok := byName[c.Name]; !ok || !reflect.DeepEqual(h, c) {
-			hj, _ := json.Marshal(h)
-			cj, _ := json.Marshal(c)
-			out = append(out, c.Name+": have "+string(hj)+" want "+string(cj))
+		h, ok := byName[c.Name]
+		if ok && reflect.DeepEqual(h, c) {
+			continue
+		}
+		if !ok {
+			names = append(names, c.Name+" (new)")
+		} else {
+			names = append(names, c.Name)
+		}
+		hj, _ := json.Marshal(h)
+		cj, _ := json.Marshal(c)
+		detail = append(detail, c.Name+": have "+string(hj)+" want "+string(cj))
+	}
+	wanted := map[string]bool{}
+	for _, c := range want {
+		wanted[c.Name] = true
+	}
+	for _, c := range have {
+		if !wanted[c.Name] {
+			names = append(names, c.Name+" (removed)")
 		}
 	}
-	return out
+	return names, detail
 }
 
 func withoutContexts(shapes []commandShape) []commandShape {
