@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 
+	"github.com/disgoorg/disgo/discord"
+
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
@@ -15,7 +17,7 @@ func (b *Bot) queueRoutes() []route {
 		{pattern: "/queue/status", perm: permission.PathQueueStatus, run: b.queueStatus},
 		{pattern: "/queue/cancel", perm: permission.PathQueueCancel, run: b.queueCancel},
 		{pattern: "/queue/clear", perm: permission.PathQueueClear, run: b.queueClear},
-		{pattern: render.JobButtonPattern(render.ActionCancel), perm: permission.PathJobCancel, run: b.cancelButton},
+		{pattern: render.JobButtonPattern(render.ActionCancel), perm: permission.PathJobCancel, ack: ackSelf, run: b.cancelButton},
 	}
 }
 
@@ -73,23 +75,25 @@ func (b *Bot) cancelButton(c *call) error {
 	if err != nil {
 		return err
 	}
+	if c.component().Message.Flags.Has(discord.MessageFlagEphemeral) {
+		if err := c.e.DeferUpdateMessage(c.opts()); err != nil {
+			return fmt.Errorf("acknowledge cancel: %w", err)
+		}
+		c.deferred = true
+		return b.cancelInPlace(c, id)
+	}
+	if err := c.deferReply(); err != nil {
+		return err
+	}
 	return b.cancelJob(c, id)
 }
 
 // cancelJob cancels a job its owner or an admin asked to cancel.
 func (b *Bot) cancelJob(c *call, id int64) error {
-	job, err := b.store.Job(c.ctx, id)
-	if err != nil {
+	if _, err := b.cancellable(c, id); err != nil {
 		return err
 	}
-	if job.GuildID != c.guildID() && job.UserID != c.userID() {
-		// An admin here is no admin of another server's queue.
-		return model.Errorf(model.CodeNotFound, "There is no job #%d in this server.", id)
-	}
-	if !permission.CanManageJob(c.subject, c.level, job.UserID) {
-		return model.Errorf(model.CodeForbidden, "Job #%d belongs to %s; only its owner or an admin may cancel it.", id, render.Mention(job.UserID))
-	}
-	job, err = b.jobs.Cancel(c.ctx, id)
+	job, err := b.jobs.Cancel(c.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -97,31 +101,63 @@ func (b *Bot) cancelJob(c *call, id int64) error {
 	return c.text("Job **#%d** is %s.", job.ID, job.Status)
 }
 
+// cancelInPlace answers Cancel on a private copy of a job's status (from
+// /queue status), which nothing edits as the job moves on: the copy is
+// replaced by the job's status now, without the button once it is over,
+// saying what became of the click.
+func (b *Bot) cancelInPlace(c *call, id int64) error {
+	job, err := b.cancellable(c, id)
+	if err != nil {
+		return err
+	}
+	note := ""
+	if job, err = b.jobs.Cancel(c.ctx, id); err == nil {
+		b.log.Info("job cancelled", "job_id", id, "by", c.userID())
+	} else if model.ErrorCodeOf(err) == model.CodeConflict {
+		note = render.CancelTooLate(job)
+	} else {
+		return err
+	}
+	upd, err := b.jobs.Status(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	view := b.statusView(c.ctx, upd)
+	view.Viewer, view.PreviewFile = c.userID(), ""
+	m := render.Status(upd.Job, view)
+	m.Content = note
+	c.answered = true
+	return c.editReply(m.Update())
+}
+
+// cancellable is the job id names, when the caller may cancel it.
+func (b *Bot) cancellable(c *call, id int64) (model.Job, error) {
+	job, err := b.store.Job(c.ctx, id)
+	if err != nil {
+		return model.Job{}, err
+	}
+	if job.GuildID != c.guildID() && job.UserID != c.userID() {
+		// An admin here is no admin of another server's queue.
+		return model.Job{}, model.Errorf(model.CodeNotFound, "There is no job #%d in this server.", id)
+	}
+	if !permission.CanManageJob(c.subject, c.level, job.UserID) {
+		return model.Job{}, model.Errorf(model.CodeForbidden, "Job #%d belongs to %s; only its owner or an admin may cancel it.", id, render.Mention(job.UserID))
+	}
+	return job, nil
+}
+
 func (b *Bot) queueClear(c *call) error {
 	scope := c.slash().String("scope")
 	f := store.JobFilter{UserID: c.userID(), GuildID: c.guildID()}
-	what := "your queued jobs"
 	if scope == "all" {
 		if c.level < model.LevelAdmin {
 			return model.Errorf(model.CodeForbidden, "Only admins may clear everyone's jobs (`scope:all`); `/queue clear` clears yours.")
 		}
 		f.UserID = ""
-		what = "every queued job of this server"
 	}
 	cleared, err := b.jobs.ClearQueued(c.ctx, f)
 	if err != nil {
 		return err
 	}
-	if len(cleared) == 0 {
-		return c.text("There was nothing to clear: no %s.", what)
-	}
-	return c.text("Cancelled %d job(s): %s.", len(cleared), fmt.Sprint(jobIDs(cleared)))
-}
-
-func jobIDs(js []model.Job) []string {
-	out := make([]string, len(js))
-	for i, j := range js {
-		out[i] = fmt.Sprintf("#%d", j.ID)
-	}
-	return out
+	return c.reply(render.QueueCleared(cleared, scope == "all").Create())
 }
