@@ -18,14 +18,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
-	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
@@ -35,7 +34,7 @@ import (
 const interruptGrace = 10 * time.Second
 
 type generateOpts struct {
-	params   workflow.Params
+	params   model.Params
 	workflow string
 	comfyURL string
 	out      string
@@ -59,8 +58,8 @@ path to an API-format JSON file (its NAME.yaml sidecar is read too). Without
 is used. Ctrl-C interrupts the prompt. Exit 0 ok, 1 when ComfyUI fails or is
 unreachable, 2 when the workflow or the parameters do not fit.`,
 		Flags: func(fs *flag.FlagSet, _ *CLI) {
-			fs.Func("prompt", "`TEXT` of the positive prompt (required)", func(s string) error { o.params.Prompt = &s; return nil })
-			fs.Func("negative", "`TEXT` of the negative prompt", func(s string) error { o.params.Negative = &s; return nil })
+			fs.Func("prompt", "`TEXT` of the positive prompt (required)", func(s string) error { o.params.Prompt = s; return nil })
+			fs.Func("negative", "`TEXT` of the negative prompt", func(s string) error { o.params.Negative = s; return nil })
 			fs.Func("seed", "the `seed` (default: the sidecar's, else random)", func(s string) error {
 				v, err := strconv.ParseUint(s, 10, 64)
 				if err != nil {
@@ -128,8 +127,8 @@ type shownText struct {
 	Text string `json:"text"`
 }
 
-// generation is one run of the generate command.
-type generation struct {
+// cliGeneration is one run of the generate command.
+type cliGeneration struct {
 	c      *CLI
 	o      *generateOpts
 	client *comfy.Client
@@ -141,7 +140,7 @@ func runGenerate(ctx context.Context, c *CLI, o *generateOpts, args []string) er
 	if len(args) > 0 {
 		return usageErrorf("generate", "unexpected argument %q (quote the prompt: --prompt \"a red fox\")", args[0])
 	}
-	if o.params.Prompt == nil || strings.TrimSpace(*o.params.Prompt) == "" {
+	if strings.TrimSpace(o.params.Prompt) == "" {
 		return usageErrorf("generate", "--prompt is required")
 	}
 	cfg, err := c.loadConfig()
@@ -156,7 +155,7 @@ func runGenerate(ctx context.Context, c *CLI, o *generateOpts, args []string) er
 	if err != nil {
 		return err
 	}
-	g := &generation{c: c, o: o, log: logging.New(c.Stderr, "warn", "text", c.secrets)}
+	g := &cliGeneration{c: c, o: o, log: logging.New(c.Stderr, "warn", "text", c.secrets)}
 	g.client = comfy.New(comfy.Options{Name: backend.Name, BaseURL: backend.URL, Headers: revealHeaders(backend.Headers),
 		Timeout: cfg.ComfyUI.Timeout.Std(), Logger: logging.Discard(), Now: o.now})
 	runCtx, stop := context.WithCancel(ctx)
@@ -231,7 +230,7 @@ func looksLikePath(s string) bool {
 
 // connect checks the server answers, then waits for the WebSocket Run keeps up: events of
 // our prompt only reach us once ComfyUI has registered the socket.
-func (g *generation) connect(ctx context.Context, timeout time.Duration) error {
+func (g *cliGeneration) connect(ctx context.Context, timeout time.Duration) error {
 	if _, err := g.client.SystemStats(ctx); err != nil {
 		return err
 	}
@@ -261,7 +260,7 @@ func waitConnected(ctx context.Context, h healthWatcher, url string, timeout tim
 	}
 }
 
-func (g *generation) run(ctx context.Context, entry *workflow.Entry) error {
+func (g *cliGeneration) run(ctx context.Context, entry *workflow.Entry) error {
 	w, seed, err := g.prepare(ctx, entry)
 	if err != nil {
 		return err
@@ -298,7 +297,7 @@ func (g *generation) run(ctx context.Context, entry *workflow.Entry) error {
 }
 
 // prepare reads the server's node catalogue and builds the graph to submit.
-func (g *generation) prepare(ctx context.Context, entry *workflow.Entry) (*workflow.Workflow, *uint64, error) {
+func (g *cliGeneration) prepare(ctx context.Context, entry *workflow.Entry) (*workflow.Workflow, *uint64, error) {
 	raw, err := g.client.ObjectInfo(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -306,11 +305,11 @@ func (g *generation) prepare(ctx context.Context, entry *workflow.Entry) (*workf
 	if g.info, err = workflow.ParseObjectInfo(raw); err != nil {
 		return nil, nil, fmt.Errorf("ComfyUI at %s: %w", g.client.URL(), err)
 	}
-	params, seed, err := g.params(entry)
+	seed, err := g.params(entry)
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := g.build(entry, params)
+	w, err := g.build(entry, seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -319,7 +318,7 @@ func (g *generation) prepare(ctx context.Context, entry *workflow.Entry) (*workf
 
 // submit queues the graph under our own prompt id, tracked before it is sent so no event
 // is missed.
-func (g *generation) submit(ctx context.Context, w *workflow.Workflow, seed *uint64) (*comfy.Tracker, error) {
+func (g *cliGeneration) submit(ctx context.Context, w *workflow.Workflow, seed *uint64) (*comfy.Tracker, error) {
 	prompt, err := w.Encode()
 	if err != nil {
 		return nil, fmt.Errorf("encode workflow: %w", err)
@@ -346,46 +345,49 @@ func (g *generation) submit(ctx context.Context, w *workflow.Workflow, seed *uin
 	return tr, nil
 }
 
-// params layers the command line over the workflow and picks the seed.
-func (g *generation) params(entry *workflow.Entry) (workflow.Params, *uint64, error) {
-	p := g.o.params
+// params checks the workflow takes a prompt, warns of flags it has no input
+// for, and picks the seed, as the bot does (see generation.Seed); nil when
+// the workflow has no seed input.
+func (g *cliGeneration) params(entry *workflow.Entry) (*uint64, error) {
 	if _, ok := entry.Bindings.Get(workflow.ParamPrompt); !ok {
-		return p, nil, &configError{err: fmt.Errorf("workflow %s has no prompt input: title the positive text encoder "+
+		return nil, &configError{err: fmt.Errorf("workflow %s has no prompt input: title the positive text encoder "+
 			`"Positive Prompt" or bind prompt in its sidecar`, entry.Name)}
 	}
-	for _, missing := range entry.Bindings.Missing(p) {
+	for _, missing := range generation.Ignored(entry, g.o.params) {
 		g.log.Warn(fmt.Sprintf("workflow %s has no %s input; --%s is ignored", entry.Name, missing, missing))
 	}
 	if _, ok := entry.Bindings.Get(workflow.ParamSeed); !ok {
-		return p, nil, nil
+		return nil, nil
 	}
-	if p.Seed == nil && entry.Sidecar != nil {
-		p.Seed = entry.Sidecar.Defaults.Seed
-	}
-	if p.Seed == nil {
-		r, _ := g.info.ParamRange(entry.Workflow, entry.Bindings, workflow.ParamSeed)
-		seed := workflow.RandomSeed(g.o.rand, r)
-		p.Seed = &seed
-	}
-	return p, p.Seed, nil
+	seed := generation.Seed(entry, g.o.params.Seed, g.server(), g.o.rand)
+	return &seed, nil
 }
 
-// build applies the parameters, swaps a checkpoint the server lacks and validates the graph
-// the way the server will.
-func (g *generation) build(entry *workflow.Entry, p workflow.Params) (*workflow.Workflow, error) {
-	w, err := entry.Build(p)
-	if err != nil {
-		return nil, &configError{err: err}
+func (g *cliGeneration) server() generation.Server {
+	return generation.Server{Info: g.info, Checkpoints: workflow.Checkpoints(g.info)}
+}
+
+// build makes the graph as the bot would for this server: parameters
+// applied, a checkpoint the server lacks swapped, validated the way the
+// server will.
+func (g *cliGeneration) build(entry *workflow.Entry, seed *uint64) (*workflow.Workflow, error) {
+	r := generation.Request{Params: g.o.params}
+	if seed != nil {
+		r.Seed = *seed
 	}
-	if w, err = workflow.ResolveCheckpoint(w, entry.Bindings, workflow.Checkpoints(g.info), g.log); err != nil {
-		return nil, fmt.Errorf("ComfyUI at %s: %w", g.client.URL(), err)
-	}
+	built, err := generation.Build(entry, r, g.server(), g.log)
 	var invalid *workflow.ValidationError
-	if err := workflow.Validate(w, g.info); errors.As(err, &invalid) {
+	var werr *workflow.Error
+	switch {
+	case errors.As(err, &invalid):
 		return nil, &configError{err: errors.New(problemList(
 			fmt.Sprintf("workflow %s does not fit ComfyUI at %s:", entry.Name, g.client.URL()), invalid.Problems))}
+	case errors.As(err, &werr) && werr.Code == workflow.CodeNoCheckpoints:
+		return nil, fmt.Errorf("ComfyUI at %s: %w", g.client.URL(), err)
+	case err != nil:
+		return nil, &configError{err: err}
 	}
-	return w, nil
+	return built.Workflow, nil
 }
 
 func problemList(head string, problems []workflow.Problem) string {
@@ -406,7 +408,7 @@ func seedNote(seed *uint64) string {
 }
 
 // follow shows the prompt's progress until it ends; Ctrl-C interrupts it.
-func (g *generation) follow(ctx context.Context, tr *comfy.Tracker, w *workflow.Workflow) (comfy.Outcome, error) {
+func (g *cliGeneration) follow(ctx context.Context, tr *comfy.Tracker, w *workflow.Workflow) (comfy.Outcome, error) {
 	pw := g.c.Stdout
 	if g.o.json {
 		pw = g.c.Stderr
@@ -428,7 +430,7 @@ func (g *generation) follow(ctx context.Context, tr *comfy.Tracker, w *workflow.
 }
 
 // interrupt stops our prompt, whether it still waits in ComfyUI's queue or runs.
-func (g *generation) interrupt(ctx context.Context, promptID string) error {
+func (g *cliGeneration) interrupt(ctx context.Context, promptID string) error {
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), interruptGrace)
 	defer cancel()
 	err := errors.Join(g.client.Delete(ictx, promptID), g.client.Interrupt(ictx, promptID))
@@ -438,7 +440,7 @@ func (g *generation) interrupt(ctx context.Context, promptID string) error {
 	return fmt.Errorf("cancelled: interrupted prompt %s", promptID)
 }
 
-func (g *generation) outcome(tr *comfy.Tracker) (comfy.Outcome, error) {
+func (g *cliGeneration) outcome(tr *comfy.Tracker) (comfy.Outcome, error) {
 	o, ok := tr.Outcome()
 	if !ok {
 		return o, fmt.Errorf("stopped following prompt %s before it ended", tr.PromptID())
@@ -466,27 +468,27 @@ func (g *generation) outcome(tr *comfy.Tracker) (comfy.Outcome, error) {
 }
 
 // download saves the prompt's result files of every kind into --out, each
-// under its own name. Previews (temp files, such as PreviewImage's) are not
-// results and are never saved.
-func (g *generation) download(ctx context.Context, o comfy.Outcome) ([]savedFile, error) {
+// under its own name: the outputs the bot would deliver (previews, such as
+// PreviewImage's temp files, are not results and are never saved).
+func (g *cliGeneration) download(ctx context.Context, o comfy.Outcome) ([]savedFile, error) {
 	saved := []savedFile{}
-	results := slices.DeleteFunc(slices.Clone(o.Files), func(f comfy.File) bool { return !f.Result() })
+	results := model.FileRefs(generation.Results(o))
 	if len(results) == 0 {
 		return saved, nil
 	}
 	if err := os.MkdirAll(g.o.out, 0o755); err != nil {
 		return nil, fmt.Errorf("create output folder: %w", err)
 	}
-	for _, f := range results {
-		data, err := g.client.View(ctx, f)
+	for _, ref := range results {
+		data, err := g.client.View(ctx, comfy.File{Filename: ref.Filename, Subfolder: ref.Subfolder, Type: ref.Type})
 		if err != nil {
-			return nil, fmt.Errorf("download %s: %w", f.Filename, err)
+			return nil, fmt.Errorf("download %s: %w", ref.Filename, err)
 		}
-		path, err := writeNew(g.o.out, withExtension(f.Filename, f.MediaType()), data)
+		path, err := writeNew(g.o.out, withExtension(ref.Filename, ref.MediaType), data)
 		if err != nil {
 			return nil, err
 		}
-		s := savedFile{Path: path, Kind: jobs.KindOf(f), MediaType: f.MediaType(), Bytes: len(data)}
+		s := savedFile{Path: path, Kind: ref.Kind, MediaType: ref.MediaType, Bytes: len(data)}
 		if s.Kind == model.KindImage || s.Kind == model.KindAnimation {
 			if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
 				s.Width, s.Height = cfg.Width, cfg.Height
@@ -559,7 +561,7 @@ func usedParams(w *workflow.Workflow, b workflow.Bindings) map[workflow.Param]an
 	return out
 }
 
-func (g *generation) printResult(rep generateReport) {
+func (g *cliGeneration) printResult(rep generateReport) {
 	w := g.c.Stdout
 	if len(rep.Files) == 0 && len(rep.Texts) == 0 {
 		fmt.Fprintf(w, "prompt %s finished in %s but saved no files and showed no text (previews are not saved)\n", rep.PromptID, duration(rep.DurationMS))
@@ -594,7 +596,7 @@ func duration(ms int64) time.Duration {
 }
 
 // progressf writes a progress note where progress goes: stdout, or stderr under --json.
-func (g *generation) progressf(format string, args ...any) {
+func (g *cliGeneration) progressf(format string, args ...any) {
 	w := g.c.Stdout
 	if g.o.json {
 		w = g.c.Stderr

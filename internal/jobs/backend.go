@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
@@ -116,6 +117,14 @@ func (b *Backend) objectInfo() workflow.ObjectInfo {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.info
+}
+
+// server is what a graph is built against on b; no catalogue while b has
+// not answered.
+func (b *Backend) server() generation.Server {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return generation.Server{Info: b.info, Checkpoints: b.ckpts}
 }
 
 func (b *Backend) checkpoints() []string {

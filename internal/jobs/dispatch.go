@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
@@ -136,18 +137,13 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		m.log.Warn("could not read the job's input images; it stays in line", "job_id", job.ID, "err", err)
 		return
 	}
-	if err := checkInputs(entry, job.Inputs); err != nil {
-		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
-		return
-	}
-	plain, err := buildGraph(entry, job, nil, nil, nil, m.log)
-	if err != nil {
+	if err := generation.CheckInputs(entry, job.Inputs); err != nil {
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
 	}
 	var chosen *Backend
 	for _, b := range m.opt.Backends {
-		if !b.Up() || b.load() >= b.window || !b.supports(plain.w, job) {
+		if !b.Up() || b.load() >= b.window || !b.supports(entry.Workflow, job) {
 			continue
 		}
 		if chosen == nil || b.load() < chosen.load() {
@@ -167,13 +163,13 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		m.log.Warn("input upload failed; the job stays in line", "job_id", job.ID, "backend", chosen.Name, "err", err)
 		return
 	}
-	built, err := buildGraph(entry, job, uploaded, chosen.objectInfo(), chosen.checkpoints(), m.log)
+	built, err := generation.Build(entry, requestOf(job, uploaded), chosen.server(), m.log.With("job_id", job.ID, "backend", chosen.Name))
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
 		return
 	}
-	graph, err := built.w.Encode()
+	graph, err := built.Workflow.Encode()
 	if err != nil {
 		chosen.release()
 		m.failJob(ctx, job.ID, "invalid_workflow", err.Error())
@@ -181,7 +177,7 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 	}
 	pid := comfy.NewPromptID()
 	tracker := chosen.Client.Track(pid)
-	job, err = m.store.Transition(ctx, job.ID, model.StatusSubmitted, store.JobChange{PromptID: pid, Backend: chosen.Name, Ran: &built.ran})
+	job, err = m.store.Transition(ctx, job.ID, model.StatusSubmitted, store.JobChange{PromptID: pid, Backend: chosen.Name, Ran: &built.Ran})
 	if err != nil {
 		tracker.Close()
 		chosen.release()
@@ -192,7 +188,7 @@ func (m *Manager) launch(ctx context.Context, job model.Job) {
 		return
 	}
 	m.line.submitted(job)
-	f := newFlight(chosen, job, pid, tracker, built.nodes)
+	f := newFlight(chosen, job, pid, tracker, built.Nodes)
 	// Submitted here, in dispatch order, so ComfyUI's own queue keeps the
 	// fair order; a POST from each flight's goroutine could overtake.
 	if _, err := chosen.Client.Submit(ctx, graph, pid, nil); err != nil {

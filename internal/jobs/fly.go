@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
@@ -184,7 +185,7 @@ func (m *Manager) timeoutMessage() string {
 // finished records the outputs and delivers them. The backend's slot is
 // freed first: delivery is Discord's business, not the GPU's.
 func (m *Manager) finished(ctx context.Context, f *flight, o comfy.Outcome) {
-	refs := resultRefs(o)
+	refs := generation.Results(o)
 	files, err := m.fetch(ctx, f.b, refs)
 	if err != nil {
 		m.failJob(ctx, f.job.ID, "fetch_failed", "ComfyUI made the outputs but they could not be downloaded: "+err.Error())
@@ -283,8 +284,7 @@ func (m *Manager) recoverJobs(ctx context.Context) error {
 			entry, _ := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 			var nodes map[string]string
 			if entry != nil {
-				g, _ := buildGraph(entry, job, nil, nil, nil, m.log)
-				nodes = g.nodes
+				nodes = generation.NodeNames(entry.Workflow)
 			}
 			m.start(ctx, newFlight(b, job, job.PromptID, b.Client.TrackSubmitted(job.PromptID), nodes))
 			recovered++

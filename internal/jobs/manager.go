@@ -12,13 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
 )
-
-// maxSeed keeps drawn seeds typeable: Discord's integer options end at 2^53.
-const maxSeed = 1<<53 - 1
 
 // Options configure a Manager.
 type Options struct {
@@ -108,19 +107,10 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 		job.WorkflowName = workflow.DefaultName
 	}
 	job.Params.Workflow = job.WorkflowName
-	if job.Params.Seed != nil {
-		job.Seed = *job.Params.Seed
-	} else {
-		m.mu.Lock()
-		job.Seed = m.rand.Uint64N(maxSeed + 1)
-		m.mu.Unlock()
-	}
-	ran, err := m.precheck(job)
-	if err != nil {
+	if err := m.precheck(&job); err != nil {
 		return model.Job{}, Update{}, err
 	}
-	job.Ran = ran
-	job, err = m.store.EnqueueJob(ctx, job, r.Limit)
+	job, err := m.store.EnqueueJob(ctx, job, r.Limit)
 	if err != nil {
 		return model.Job{}, Update{}, err
 	}
@@ -142,28 +132,42 @@ func (m *Manager) Submit(ctx context.Context, r Request) (model.Job, Update, err
 	return job, upd, nil
 }
 
-// precheck builds the job's graph against any backend that knows its nodes,
-// so a workflow error reaches the user now, not when the job's turn comes,
-// and returns the values the graph holds. The backend the job runs on
-// settles the values again when it is submitted.
-func (m *Manager) precheck(job model.Job) (model.Params, error) {
+// precheck settles the job's seed and builds its graph against a backend
+// that knows its nodes, if one does, so that a workflow error reaches the
+// user now, not when the job's turn comes; the job keeps the values the
+// graph holds. The backend the job runs on builds it again, once, and
+// settles the values for good.
+func (m *Manager) precheck(job *model.Job) error {
 	entry, err := m.opt.Library.Get(job.GuildID, job.WorkflowName)
 	if err != nil {
-		return model.Params{}, userError(err)
+		return userError(err)
 	}
-	if err := checkInputs(entry, job.Inputs); err != nil {
-		return model.Params{}, err
+	if err := generation.CheckInputs(entry, job.Inputs); err != nil {
+		return err
 	}
-	var info workflow.ObjectInfo
-	var checkpoints []string
+	var s generation.Server
 	for _, b := range m.opt.Backends {
-		if info = b.objectInfo(); info != nil {
-			checkpoints = b.checkpoints()
+		if s = b.server(); s.Info != nil {
 			break
 		}
 	}
-	g, err := buildGraph(entry, job, nil, info, checkpoints, m.log)
-	return g.ran, userError(err)
+	m.mu.Lock()
+	job.Seed = generation.Seed(entry, job.Params.Seed, s, m.rand.Uint64)
+	m.mu.Unlock()
+	// The checkpoint a backend lacks is swapped and logged when the job is
+	// submitted to it; here the swap only shows in the values.
+	g, err := generation.Build(entry, requestOf(*job, nil), s, logging.Discard())
+	if err != nil {
+		return userError(err)
+	}
+	job.Ran = g.Ran
+	return nil
+}
+
+// requestOf is the generation a job asks for, with its input images
+// uploaded under the given names (nil before they are).
+func requestOf(job model.Job, uploaded map[string]string) generation.Request {
+	return generation.Request{Params: job.Params, Seed: job.Seed, Inputs: job.Inputs, Uploaded: uploaded}
 }
 
 // userError marks workflow errors as the user's to fix, with their message.

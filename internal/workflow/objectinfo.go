@@ -67,8 +67,8 @@ func (r Range) String() string {
 	return lo + ".." + hi
 }
 
-// intersect narrows r by o.
-func (r Range) intersect(o Range) Range {
+// Intersect narrows r by o.
+func (r Range) Intersect(o Range) Range {
 	if o.Min != "" && (r.Min == "" || compareNumbers(o.Min, r.Min) > 0) {
 		r.Min = o.Min
 	}
@@ -255,7 +255,7 @@ func (info ObjectInfo) ParamRange(w *Workflow, b Bindings, p Param) (Range, bool
 			continue
 		}
 		if tr, ok := info.InputRange(n.Class, t.Input); ok {
-			r, found = r.intersect(tr), true
+			r, found = r.Intersect(tr), true
 		}
 	}
 	return r, found

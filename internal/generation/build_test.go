@@ -1,4 +1,4 @@
-package jobs
+package generation
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 
 // A graph is built with the bindings the backend's node types give: here a custom
 // conditioning node with a seed input, which input names alone take for a second sampler.
-func TestBuildGraphBindsWithTheBackendsTypes(t *testing.T) {
+func TestBuildBindsWithTheServersTypes(t *testing.T) {
 	graph := `{
 		"6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a fox", "clip": ["4", 1]}},
 		"7": {"class_type": "CLIPTextEncode", "inputs": {"text": "ugly", "clip": ["4", 1]}},
@@ -39,27 +39,27 @@ func TestBuildGraphBindsWithTheBackendsTypes(t *testing.T) {
 	}
 	info["NoiseConditioner"] = custom["NoiseConditioner"]
 	entry := workflow.NewEntry("custom", "", w, nil)
-	job := model.Job{Seed: 42, Params: model.Params{Prompt: "a red fox"}}
+	r := Request{Seed: 42, Params: model.Params{Prompt: "a red fox"}}
 	seedOf := func(w *workflow.Workflow, id string) any {
 		n, _ := w.Node(id)
 		v, _ := n.Input("seed")
 		return v
 	}
-	untyped, err := buildGraph(entry, job, nil, nil, nil, logging.Discard())
+	untyped, err := Build(entry, r, Server{}, logging.Discard())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if seedOf(untyped.w, "2") != json.Number("42") {
-		t.Fatalf("by names alone the custom node's seed is set too: %v", seedOf(untyped.w, "2"))
+	if seedOf(untyped.Workflow, "2") != json.Number("42") {
+		t.Fatalf("by names alone the custom node's seed is set too: %v", seedOf(untyped.Workflow, "2"))
 	}
 	// The backend's catalogue says node 2 is a conditioning step: only the sampler's seed
 	// changes, and node 2's stays inside its 0..100 range, so the graph validates.
-	typed, err := buildGraph(entry, job, nil, info, []string{"a.safetensors"}, logging.Discard())
+	typed, err := Build(entry, r, Server{Info: info, Checkpoints: []string{"a.safetensors"}}, logging.Discard())
 	if err != nil {
 		t.Fatalf("with types: %v", err)
 	}
-	if seedOf(typed.w, "2") != json.Number("3") || seedOf(typed.w, "3") != json.Number("42") {
-		t.Errorf("with types: seeds %v and %v, want 3 and 42", seedOf(typed.w, "2"), seedOf(typed.w, "3"))
+	if seedOf(typed.Workflow, "2") != json.Number("3") || seedOf(typed.Workflow, "3") != json.Number("42") {
+		t.Errorf("with types: seeds %v and %v, want 3 and 42", seedOf(typed.Workflow, "2"), seedOf(typed.Workflow, "3"))
 	}
 }
 
