@@ -26,6 +26,7 @@ func TestTheBotDrawsSeedsInRangeAndDeliversNoPreview(t *testing.T) {
 	for i := range 3 {
 		id := jobIDOf(t, w.slash(alice, "generate", discordtest.StringArg("prompt", fmt.Sprintf("fox %d", i)), discordtest.StringArg("workflow", "tiny")))
 		res := w.resultMessage(w.general, id)
+		w.waitStatus(id, model.StatusCompleted)
 		job := w.jobOf(id)
 		if job.Status != model.StatusCompleted || job.Seed > tinySeedMax {
 			t.Errorf("job %d: %s with seed %d, want completed with one of 0..%d (%s)", id, job.Status, job.Seed, tinySeedMax, job.ErrorMessage)
