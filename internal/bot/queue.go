@@ -136,8 +136,9 @@ func (b *Bot) cancellable(c *call, id int64) (model.Job, error) {
 	if err != nil {
 		return model.Job{}, err
 	}
-	if job.GuildID != c.guildID() && job.UserID != c.userID() {
-		// An admin here is no admin of another server's queue.
+	if job.UserID != c.userID() && (job.GuildID != c.guildID() || job.GuildID == "") {
+		// An admin here is no admin of another server's queue, and a job
+		// started in a DM is nobody's business but its owner's.
 		return model.Job{}, model.Errorf(model.CodeNotFound, "There is no job #%d in this server.", id)
 	}
 	if !permission.CanManageJob(c.subject, c.level, job.UserID) {
