@@ -75,3 +75,21 @@ func TestQueueClearAndCancelOnAPrivateStatus(t *testing.T) {
 	}
 	w.noViolations()
 }
+
+// A job started in a DM is its owner's alone: another member cancelling it
+// from their own DMs learns nothing, not even whose it is.
+func TestCancelOfAnotherMembersDMJobRevealsNothing(t *testing.T) {
+	w := newWorld(t, withEnv("DISCORDBOT_DISCORD_GUILD_IDS", ""), withEnv("DISCORDBOT_DISCORD_DM_POLICY", "everyone"))
+	alice := w.generator("alice")
+	bob := w.generator("bob")
+	w.comfy[0].SetJobDuration(time.Minute)
+	id := jobIDOf(t, w.answer(w.discord.SlashCommand(t.Context(), alice, w.discord.DM(alice), "generate", discordtest.StringArg("prompt", "a secret fox"))))
+	r := w.answer(w.discord.SlashCommand(t.Context(), bob, w.discord.DM(bob), "queue cancel", discordtest.IntArg("id", id)))
+	if !strings.Contains(text(r), fmt.Sprintf("There is no job #%d", id)) || strings.Contains(text(r), alice.ID.String()) {
+		t.Errorf("bob cancelling alice's DM job: %s", text(r))
+	}
+	if st := w.jobOf(id).Status; st.Final() {
+		t.Errorf("alice's job is %s after bob's attempt", st)
+	}
+	w.noViolations()
+}
