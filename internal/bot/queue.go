@@ -106,12 +106,11 @@ func (b *Bot) cancelJob(c *call, id int64) error {
 // replaced by the job's status now, without the button once it is over,
 // saying what became of the click.
 func (b *Bot) cancelInPlace(c *call, id int64) error {
-	job, err := b.cancellable(c, id)
-	if err != nil {
+	if _, err := b.cancellable(c, id); err != nil {
 		return err
 	}
 	note := ""
-	if job, err = b.jobs.Cancel(c.ctx, id); err == nil {
+	if job, err := b.jobs.Cancel(c.ctx, id); err == nil {
 		b.log.Info("job cancelled", "job_id", id, "by", c.userID())
 	} else if model.ErrorCodeOf(err) == model.CodeConflict {
 		note = render.CancelTooLate(job)
