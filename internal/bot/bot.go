@@ -143,7 +143,9 @@ func New(opts Options) (*Bot, error) {
 	}
 	client, err := disgo.New(opts.Token,
 		disgobot.WithLogger(disgoLogger(opts.Logger)),
-		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL), rest.WithHTTPClient(restHTTPClient())),
+		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL), rest.WithHTTPClient(restHTTPClient()),
+			// disgo's limiter, with the lock that keeps its bucket reads race-free (see bucketLocks).
+			rest.WithRateLimiter(newBucketLocks(rest.NewRateLimiter(rest.WithRateLimiterLogger(disgoLogger(opts.Logger)))))),
 		// Prompts are echoed into messages: nothing a user types may ping anyone.
 		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
 		disgobot.WithGatewayConfigOpts(gw...),
