@@ -183,11 +183,25 @@ func disgoLogger(l *slog.Logger) *slog.Logger { return l.With("library", "disgo"
 // registers the command tree where it changed. Status edits live until
 // ctx ends; interaction handlers until Close (see StopIntake).
 func (b *Bot) Start(ctx context.Context) error {
-	b.ctx = ctx
-	b.replies.start(ctx)
+	b.begin(ctx)
 	if err := b.client.OpenGateway(ctx); err != nil {
 		return fmt.Errorf("open Discord gateway: %w", err)
 	}
+	return b.registerCommands(ctx)
+}
+
+// begin starts the bot's lifetime (ctx) and the interaction handlers'.
+// Start calls it before the gateway opens; the handler tests call it
+// (with registerCommands) and deliver the fake Discord's events to the
+// client's event manager without disgo's gateway, whose goroutines race
+// on close (see internal/bot/harness_test.go).
+func (b *Bot) begin(ctx context.Context) {
+	b.ctx = ctx
+	b.replies.start(ctx)
+}
+
+// registerCommands puts the command tree where it changed.
+func (b *Bot) registerCommands(ctx context.Context) error {
 	changed, err := syncCommands(ctx, b.client.Rest, b.client.ApplicationID, Commands(b.limits), b.guildIDs, b.log)
 	if err != nil {
 		return err
