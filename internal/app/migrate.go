@@ -2,7 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
@@ -31,6 +35,12 @@ func runMigrate(ctx context.Context, c *CLI, args []string) error {
 	if err != nil {
 		return err
 	}
+	if path, ok := store.SQLiteFile(cfg.Database.URL); ok && args[0] == "status" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			// Opening would create the file: status only looks.
+			return printNoDatabase(c, cfg, path)
+		}
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -49,6 +59,21 @@ func runMigrate(ctx context.Context, c *CLI, args []string) error {
 		}
 	}
 	return printMigrationStatus(ctx, c, cfg, st)
+}
+
+// printNoDatabase is the status of a SQLite database whose file does not exist yet.
+func printNoDatabase(c *CLI, cfg config.Config, path string) error {
+	versions, err := store.Versions(cfg.Database.URL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "database %s: none yet, no file %s (schema version 0, this binary: %d); "+
+		"'migrate up' or 'run' creates it and applies %d migration(s)\n",
+		config.RedactURL(cfg.Database.URL), path, slices.Max(append([]int{0}, versions...)), len(versions))
+	for _, v := range versions {
+		fmt.Fprintf(c.Stdout, "  pending  %04d\n", v)
+	}
+	return nil
 }
 
 func printMigrationStatus(ctx context.Context, c *CLI, cfg config.Config, st *store.Store) error {

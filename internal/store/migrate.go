@@ -273,3 +273,21 @@ func (s *Store) CheckCurrent(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Versions lists the migrations this binary has for the kind of database
+// url names, in order: what Migrate applies to a new one.
+func Versions(url string) ([]int, error) {
+	d := dialectSQLite
+	if isPostgresURL(url) {
+		d = dialectPostgres
+	}
+	ms, err := loadMigrations(migrationFiles, migrationDir(d))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(ms))
+	for i, m := range ms {
+		out[i] = m.version
+	}
+	return out, nil
+}

@@ -348,3 +348,16 @@ func (s *Store) Dialect() string {
 	}
 	return "sqlite"
 }
+
+// SQLiteFile returns the file a SQLite database URL names; ok is false for
+// PostgreSQL, for an in-memory database and for a URL that names no file.
+func SQLiteFile(url string) (path string, ok bool) {
+	if isPostgresURL(url) {
+		return "", false
+	}
+	path, err := sqlitePath(url)
+	if err != nil || path == ":memory:" {
+		return "", false
+	}
+	return path, true
+}
