@@ -128,7 +128,7 @@ func runInspect(ctx context.Context, c *CLI, o *inspectOpts, target string) erro
 	if err != nil {
 		return err
 	}
-	if rep.Validation != nil && !rep.Validation.OK {
+	if len(rep.Problems) > 0 || rep.Validation != nil && !rep.Validation.OK {
 		return exitCode(ExitUsage)
 	}
 	return nil
@@ -147,7 +147,9 @@ func inspectEntry(c *CLI, target string, info workflow.ObjectInfo) (*workflow.En
 		if format == workflow.FormatUI {
 			return convertedEntry(target, data, info)
 		}
-		entry, err := workflow.LoadFile(target)
+		// Leniently: a link to a missing node is one of the problems
+		// the report lists, not a reason to stop before the others.
+		entry, err := workflow.LoadFileLenient(target)
 		return entry, format, err
 	}
 	cfg, err := c.loadConfig()
@@ -323,11 +325,27 @@ func printInspect(out io.Writer, entry *workflow.Entry, rep inspectReport) error
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(out, "warning: %s\n", warn)
 	}
+	if len(rep.Problems) > 0 {
+		fmt.Fprintln(out, problemList(fmt.Sprintf("\nProblems (%d):", len(rep.Problems)), rep.Problems))
+	}
 	if v := rep.Validation; v != nil {
-		if v.OK {
+		// The server's problems, less those of the workflow itself listed above.
+		others := slices.DeleteFunc(slices.Clone(v.Problems), func(p workflow.Problem) bool {
+			return slices.ContainsFunc(rep.Problems, func(q workflow.Problem) bool {
+				return q.Code == p.Code && q.Node == p.Node && q.Input == p.Input
+			})
+		})
+		switch {
+		case v.OK:
 			fmt.Fprintf(out, "\nValid on %s.\n", v.URL)
-		} else {
-			fmt.Fprintln(out, problemList(fmt.Sprintf("\nDoes not fit %s (%d problems):", v.URL, len(v.Problems)), v.Problems))
+		case len(others) > 0:
+			more := ""
+			if len(rep.Problems) > 0 {
+				more = " more"
+			}
+			fmt.Fprintln(out, problemList(fmt.Sprintf("\nDoes not fit %s (%d%s problems):", v.URL, len(others), more), others))
+		default:
+			fmt.Fprintf(out, "\nDoes not fit %s: see the problems above.\n", v.URL)
 		}
 	}
 	return nil

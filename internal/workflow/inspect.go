@@ -16,6 +16,9 @@ type Report struct {
 	Classes     []string                 `json:"classes"`
 	Models      []Model                  `json:"models"`
 	Warnings    []string                 `json:"warnings"`
+	// Problems are what makes the workflow unusable whatever the server, such as a
+	// link to a node that is not in it; each is listed.
+	Problems []Problem `json:"problems"`
 }
 
 // BindingReport is where one parameter lives. Node and Input name the first target;
@@ -61,6 +64,12 @@ func InspectWith(w *Workflow, sidecar *Sidecar, info ObjectInfo) Report {
 		Classes:     []string{},
 		Models:      []Model{},
 		Warnings:    append(append([]string{}, w.notes...), b.Warnings...),
+		Problems:    []Problem{},
+	}
+	for _, d := range w.danglingLinks() {
+		n := w.nodes[d.Node]
+		r.Problems = append(r.Problems, Problem{Code: "bad_linked_input", Node: n.ID, Class: n.Class, Title: n.Title,
+			Input: d.Input, Message: nodeWhere(n, d.Input) + ": links to node " + d.to + ", which is not in the workflow"})
 	}
 	if sidecar != nil {
 		r.Description = sidecar.Description

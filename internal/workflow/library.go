@@ -236,11 +236,21 @@ func describeSource(e *Entry) string {
 // LoadFile reads a workflow file and the sidecar beside it (same name, .yaml or .yml).
 // Errors name the file.
 func LoadFile(path string) (*Entry, error) {
+	return loadFile(path, Parse)
+}
+
+// LoadFileLenient is LoadFile reading the workflow with ParseLenient, for inspecting a
+// broken one: links to missing nodes do not stop it (Inspect lists them).
+func LoadFileLenient(path string) (*Entry, error) {
+	return loadFile(path, ParseLenient)
+}
+
+func loadFile(path string, parse func([]byte) (*Workflow, error)) (*Entry, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read workflow: %w", err)
 	}
-	w, err := Parse(data)
+	w, err := parse(data)
 	if err != nil {
 		return nil, inFile(path, err)
 	}

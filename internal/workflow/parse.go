@@ -84,6 +84,44 @@ func nodeLike(raw json.RawMessage) bool {
 // Parse reads an API-format workflow, or a POST /prompt body holding one. Numbers keep their
 // exact text, so a seed of 18446744073709551615 survives Parse → Encode unchanged.
 func Parse(data []byte) (*Workflow, error) {
+	w, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if d := w.danglingLinks(); len(d) > 0 {
+		return nil, &Error{Code: CodeBadLink, Node: d[0].Node, Input: d[0].Input,
+			Message: fmt.Sprintf("links to node %s, which is not in the workflow", d[0].to)}
+	}
+	return w, nil
+}
+
+// ParseLenient is Parse for inspecting a workflow that may be broken: a link to a node
+// that is not in the workflow does not stop it, and stays in the graph for Inspect to
+// report with every other problem. Run nothing from such a workflow.
+func ParseLenient(data []byte) (*Workflow, error) { return parse(data) }
+
+// dangling is an input linked to a node that is not in the workflow.
+type dangling struct {
+	Target
+	to string
+}
+
+// danglingLinks lists the links to missing nodes, in node and input order.
+func (w *Workflow) danglingLinks() []dangling {
+	var out []dangling
+	for _, id := range w.IDs() {
+		n := w.nodes[id]
+		for _, name := range n.order {
+			if l, ok := n.inputs[name].(Link); ok && w.nodes[l.Node] == nil {
+				out = append(out, dangling{Target: Target{Node: id, Input: name}, to: l.Node})
+			}
+		}
+	}
+	return out
+}
+
+// parse reads the graph, links to missing nodes included.
+func parse(data []byte) (*Workflow, error) {
 	top, err := decodeObject(data)
 	if err != nil {
 		return nil, err
@@ -111,19 +149,6 @@ func Parse(data []byte) (*Workflow, error) {
 			return nil, err
 		}
 		w.nodes[id] = n
-	}
-	for _, id := range w.IDs() {
-		n := w.nodes[id]
-		for _, name := range n.order {
-			l, ok := n.inputs[name].(Link)
-			if !ok {
-				continue
-			}
-			if _, ok := w.nodes[l.Node]; !ok {
-				return nil, &Error{Code: CodeBadLink, Node: id, Input: name,
-					Message: fmt.Sprintf("links to node %s, which is not in the workflow", l.Node)}
-			}
-		}
 	}
 	return w, nil
 }

@@ -79,6 +79,12 @@ type validator struct {
 }
 
 func (v *validator) add(n *Node, input, code string, value any, allowed, msg string) {
+	v.problems = append(v.problems, Problem{Code: code, Node: n.ID, Class: n.Class, Title: n.Title,
+		Input: input, Value: value, Allowed: allowed, Message: nodeWhere(n, input) + ": " + msg})
+}
+
+// nodeWhere names a node, and one of its inputs, the way problems start.
+func nodeWhere(n *Node, input string) string {
 	where := "node " + n.ID
 	if n.Title != "" {
 		where += fmt.Sprintf(" %q", n.Title)
@@ -87,8 +93,7 @@ func (v *validator) add(n *Node, input, code string, value any, allowed, msg str
 	if input != "" {
 		where += " input " + input
 	}
-	v.problems = append(v.problems, Problem{Code: code, Node: n.ID, Class: n.Class, Title: n.Title,
-		Input: input, Value: value, Allowed: allowed, Message: where + ": " + msg})
+	return where
 }
 
 func (v *validator) node(n *Node, class Class) {
