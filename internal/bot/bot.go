@@ -185,7 +185,7 @@ func disgoLogger(l *slog.Logger) *slog.Logger { return l.With("library", "disgo"
 func (b *Bot) Start(ctx context.Context) error {
 	b.begin(ctx)
 	if err := b.client.OpenGateway(ctx); err != nil {
-		return fmt.Errorf("open Discord gateway: %w", err)
+		return fmt.Errorf("open Discord gateway: %w", tokenRefused(err))
 	}
 	return b.registerCommands(ctx)
 }
@@ -204,7 +204,7 @@ func (b *Bot) begin(ctx context.Context) {
 func (b *Bot) registerCommands(ctx context.Context) error {
 	changed, err := syncCommands(ctx, b.client.Rest, b.client.ApplicationID, Commands(b.limits), b.guildIDs, b.log)
 	if err != nil {
-		return err
+		return tokenRefused(err)
 	}
 	scope := "globally"
 	if len(b.guildIDs) > 0 {
