@@ -21,7 +21,9 @@ const (
 
 // Env is what the process gives the program; tests pass their own.
 type Env struct {
-	Getenv func(string) string
+	// Vars is the environment. A variable present with an empty value is
+	// set, which is not the same as absent (see config.Source).
+	Vars   map[string]string
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
@@ -44,6 +46,7 @@ type CLI struct {
 	prog       string // the program's name
 	configPath string
 	secrets    []string // redacted from anything printed
+	warnings   []string // from loading the configuration; check and run show them
 	cmds       []*Command
 	opts       map[string]any // per-command flag values
 }
@@ -55,14 +58,15 @@ type Program struct {
 	Tools []*Command // commands added to the bot's own, listed before help
 }
 
-// Run is the whole bot: main only builds ctx and calls it.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return Program{Name: "discordsend-bot"}.Run(ctx, args, getenv, stdin, stdout, stderr)
+// Run is the whole bot: main only builds ctx and calls it. environ is the
+// environment as os.Environ gives it: KEY=VALUE strings.
+func Run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return Program{Name: "discordsend-bot"}.Run(ctx, args, environ, stdin, stdout, stderr)
 }
 
-// Run runs the program with the process's arguments and streams.
-func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	c := &CLI{Env: Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}, prog: p.Name, opts: map[string]any{}}
+// Run runs the program with the process's arguments, environment and streams.
+func (p Program) Run(ctx context.Context, args []string, environ []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	c := &CLI{Env: Env{Vars: envVars(environ), Stdin: stdin, Stdout: stdout, Stderr: stderr}, prog: p.Name, opts: map[string]any{}}
 	c.cmds = commands(p.Tools)
 	defer func() {
 		if p := recover(); p != nil {
@@ -71,6 +75,17 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 		}
 	}()
 	return c.exit(c.dispatch(ctx, args))
+}
+
+// envVars reads KEY=VALUE strings; a later one wins, as in the process.
+func envVars(environ []string) map[string]string {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
+			vars[k] = v
+		}
+	}
+	return vars
 }
 
 func (c *CLI) dispatch(ctx context.Context, args []string) error {

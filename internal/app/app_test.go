@@ -22,8 +22,18 @@ type result struct {
 func runApp(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := Run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	code := Run(ctx, args, environ(env), strings.NewReader(""), &out, &errOut)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// environ is env as os.Environ would give it; a key mapped to "" is set
+// and empty.
+func environ(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 func inTempDir(t *testing.T) string {
@@ -87,7 +97,10 @@ func TestCheckReportsMisspelledKeyAndBadValue(t *testing.T) {
 
 func TestCheckPrintConfigHidesToken(t *testing.T) {
 	inTempDir(t)
-	env := map[string]string{"DISCORDBOT_DISCORD_TOKEN": testToken, "DISCORDBOT_COMFYUI_URL": closedPort(t)}
+	// Discord is asked on a closed port: the token must not print even in
+	// the message of a request that failed.
+	env := map[string]string{"DISCORDBOT_DISCORD_TOKEN": testToken, "DISCORDBOT_COMFYUI_URL": closedPort(t),
+		"DISCORDBOT_DISCORD_API_URL": closedPort(t)}
 	for _, args := range [][]string{{"check", "--print-config"}, {"check", "--print-config", "--json"}} {
 		r := runApp(t, t.Context(), env, args...)
 		all := r.stdout + r.stderr
@@ -103,7 +116,9 @@ func TestCheckPrintConfigHidesToken(t *testing.T) {
 func TestCheckUnreachableComfyUI(t *testing.T) {
 	inTempDir(t)
 	url := closedPort(t)
-	r := runApp(t, t.Context(), map[string]string{"DISCORDBOT_DISCORD_TOKEN": testToken, "DISCORDBOT_COMFYUI_URL": url}, "check")
+	env := checkEnv(t)
+	env["DISCORDBOT_COMFYUI_URL"] = url
+	r := runApp(t, t.Context(), env, "check")
 	if r.code != ExitFailure {
 		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -131,8 +146,9 @@ func TestMigrateUpStatusAndNewerDatabaseRefused(t *testing.T) {
 	if r.code != ExitOK || strings.Contains(r.stdout, "pending") || !strings.Contains(r.stdout, "applied  0001") {
 		t.Fatalf("status after up: exit %d\n%s", r.code, r.stdout)
 	}
-	checkEnv := map[string]string{"DISCORDBOT_DATABASE_URL": dbURL, "DISCORDBOT_DISCORD_TOKEN": testToken, "DISCORDBOT_COMFYUI_URL": closedPort(t)}
-	if r = runApp(t, t.Context(), checkEnv, "check"); !strings.Contains(r.stdout, "OK   database") || !strings.Contains(r.stdout, "up to date") {
+	withDB := checkEnv(t)
+	withDB["DISCORDBOT_DATABASE_URL"] = dbURL
+	if r = runApp(t, t.Context(), withDB, "check"); !strings.Contains(r.stdout, "OK   database") || !strings.Contains(r.stdout, "up to date") {
 		t.Fatalf("check after up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	storetest.Exec(t, dbURL, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`)

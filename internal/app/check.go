@@ -6,11 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/bot"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
@@ -29,7 +32,8 @@ func checkCommand() *Command {
 		Summary: "validate the configuration and test the database, ComfyUI and the token",
 		Help: `Prints one line per check, OK or FAIL with the reason: the database (opens,
 migrations current), each ComfyUI backend (GET /system_stats: version and
-devices) and the Discord token (present and well-formed; check does not log in).
+devices) and the Discord token (well-formed, and accepted by Discord's REST API:
+GET /users/@me; check does not open the gateway).
 Exit 0 when all pass, 1 when a peer fails, 2 on configuration errors.`,
 		Flags: func(fs *flag.FlagSet, _ *CLI) {
 			fs.BoolVar(&o.json, "json", false, "print one JSON object instead of lines")
@@ -51,6 +55,7 @@ type checkReport struct {
 	OK        bool           `json:"ok"`
 	Config    string         `json:"config,omitempty"`
 	Problems  []string       `json:"problems,omitempty"`
+	Warnings  []string       `json:"warnings,omitempty"`
 	Checks    []checkResult  `json:"checks"`
 	Effective map[string]any `json:"effective_config,omitempty"`
 }
@@ -59,9 +64,11 @@ func runCheck(ctx context.Context, c *CLI, o *checkOpts) error {
 	cfg, err := c.loadConfig()
 	var cfgErr *configError
 	if errors.As(err, &cfgErr) && o.json {
-		rep := checkReport{Problems: problemLines(cfgErr), Checks: []checkResult{}}
+		rep := checkReport{Problems: problemLines(cfgErr), Warnings: c.warnings, Checks: []checkResult{}}
 		if o.printConfig {
-			rep.Effective = effectiveMap(cfg)
+			if rep.Effective, err = cfg.Map(); err != nil {
+				return fmt.Errorf("print configuration: %w", err)
+			}
 		}
 		return errors.Join(c.printJSON(rep), exitCode(ExitUsage))
 	}
@@ -74,12 +81,19 @@ func runCheck(ctx context.Context, c *CLI, o *checkOpts) error {
 		}
 		fmt.Fprintf(c.Stdout, "# effective configuration (secrets as ***)\n%s\n", c.redact(string(out)))
 	}
+	if !o.json {
+		// Warnings come first: a misspelled variable is often why a
+		// setting, or a check below, is not what was meant.
+		for _, w := range c.warnings {
+			fmt.Fprintf(c.Stdout, "WARN %-18s %s\n", "environment", c.redact(w))
+		}
+	}
 	if err != nil {
 		return err
 	}
 	results := []checkResult{checkDatabase(ctx, cfg)}
 	results = append(results, checkBackends(ctx, cfg)...)
-	results = append(results, checkToken(cfg))
+	results = append(results, checkToken(ctx, cfg))
 	code := ExitOK
 	for _, r := range results {
 		switch {
@@ -90,9 +104,12 @@ func runCheck(ctx context.Context, c *CLI, o *checkOpts) error {
 		}
 	}
 	if o.json {
-		rep := checkReport{OK: code == ExitOK, Config: c.configPath, Checks: results}
+		rep := checkReport{OK: code == ExitOK, Config: c.configPath, Warnings: c.warnings, Checks: results}
 		if o.printConfig {
-			rep.Effective = effectiveMap(cfg)
+			var err error
+			if rep.Effective, err = cfg.Map(); err != nil {
+				return fmt.Errorf("print configuration: %w", err)
+			}
 		}
 		return errors.Join(c.printJSON(rep), exitCode(code))
 	}
@@ -118,13 +135,6 @@ func problemLines(err *configError) []string {
 	return []string{err.Error()}
 }
 
-func effectiveMap(cfg config.Config) map[string]any {
-	var m map[string]any
-	b, _ := json.Marshal(cfg.Redacted())
-	_ = json.Unmarshal(b, &m)
-	return m
-}
-
 func (c *CLI) printJSON(v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -138,8 +148,7 @@ func checkDatabase(ctx context.Context, cfg config.Config) checkResult {
 	r := checkResult{Name: "database"}
 	// A SQLite file is created by 'run'; a PostgreSQL database must exist
 	// and is asked.
-	path := strings.TrimPrefix(strings.TrimPrefix(cfg.Database.URL, "sqlite://"), "sqlite:")
-	if strings.HasPrefix(cfg.Database.URL, "sqlite:") && path != ":memory:" {
+	if path, ok := store.SQLiteFile(cfg.Database.URL); ok {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			r.OK = true
 			r.Detail = cfg.Database.URL + ": not created yet; 'run' or 'migrate up' creates it"
@@ -211,7 +220,7 @@ func revealHeaders(h map[string]config.Secret) map[string]string {
 	return out
 }
 
-func checkToken(cfg config.Config) checkResult {
+func checkToken(ctx context.Context, cfg config.Config) checkResult {
 	r := checkResult{Name: "discord token", config: true}
 	if cfg.Discord.Token == "" {
 		r.Detail = "not set: set DISCORDBOT_DISCORD_TOKEN (or discord.token in the configuration file)"
@@ -222,7 +231,29 @@ func checkToken(cfg config.Config) checkResult {
 		r.Detail = err.Error()
 		return r
 	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	who, err := bot.VerifyToken(ctx, &http.Client{}, cfg.Discord.APIURL, cfg.Discord.Token.Reveal())
+	if refused, ok := errors.AsType[*bot.TokenRefusedError](err); ok {
+		r.Detail = tokenRefusedMessage(refused)
+		return r
+	}
+	if err != nil {
+		r.config = false // Discord did not answer: not the configuration's fault
+		r.Detail = fmt.Sprintf("well-formed, for application %s, but not verified: %v", appID, err)
+		return r
+	}
 	r.OK = true
-	r.Detail = fmt.Sprintf("set, for application %s (not verified: check does not log in)", appID)
+	r.Detail = fmt.Sprintf("accepted by Discord: bot %s (%s), application %s", who.Username, who.ID, appID)
 	return r
+}
+
+// tokenRefusedMessage says what to do about a token Discord refused.
+func tokenRefusedMessage(e *bot.TokenRefusedError) string {
+	how := strconv.Itoa(e.Code)
+	if e.Code != http.StatusUnauthorized {
+		how = "gateway close " + how
+	}
+	return fmt.Sprintf("Discord refused the token (%s): reset it in the Developer Portal → Bot → Reset Token "+
+		"and set DISCORDBOT_DISCORD_TOKEN (or discord.token in the configuration file)", how)
 }

@@ -21,7 +21,7 @@ const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
 func TestMain(m *testing.M) {
 	if os.Getenv(sandboxChild) == "bot" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		code := Run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}

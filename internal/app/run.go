@@ -41,6 +41,12 @@ Needs a bot token: DISCORDBOT_DISCORD_TOKEN or discord.token.`,
 
 func runBot(ctx context.Context, c *CLI, _ []string) error {
 	cfg, err := c.loadConfig()
+	if err != nil || cfg.Discord.Token == "" {
+		// No logger yet: a misspelled variable may be why it fails.
+		for _, w := range c.warnings {
+			fmt.Fprintf(c.Stderr, "%s: warning: %s\n", c.prog, c.redact(w))
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -50,6 +56,9 @@ func runBot(ctx context.Context, c *CLI, _ []string) error {
 	}
 	log := logging.New(c.Stderr, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
 	log.Info("starting discordsend-bot", "version", Version(), "database", config.RedactURL(cfg.Database.URL), "backends", len(cfg.EffectiveBackends()))
+	for _, w := range c.warnings {
+		log.Warn("configuration warning", "warning", w)
+	}
 	st, err := store.Open(ctx, cfg.Database.URL, store.WithLogger(log.With("component", "store")))
 	if err != nil {
 		return err
@@ -89,6 +98,9 @@ func runBot(ctx context.Context, c *CLI, _ []string) error {
 		return err
 	}
 	shutdown(log, opsSrv)
+	if refused, ok := errors.AsType[*bot.TokenRefusedError](err); ok {
+		return &configError{err: errors.New(tokenRefusedMessage(refused))}
+	}
 	return err
 }
 

@@ -140,7 +140,7 @@ func (w *world) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done = cancel, make(chan int, 1)
 	go func() {
-		w.done <- Run(ctx, []string{"run"}, func(k string) string { return w.env[k] }, strings.NewReader(""), w.logs, w.logs)
+		w.done <- Run(ctx, []string{"run"}, environ(w.env), strings.NewReader(""), w.logs, w.logs)
 	}()
 	w.t.Cleanup(w.stop)
 	w.eventually("the bot to register its commands and connect to ComfyUI", func() bool {

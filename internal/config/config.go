@@ -31,16 +31,17 @@ type Discord struct {
 // ComfyUI lists the ComfyUI servers jobs run on.
 type ComfyUI struct {
 	URL      string    `yaml:"url" doc:"one ComfyUI server (short form of backends)"`
-	Backends []Backend `yaml:"backends" doc:"several servers: name=url pairs, comma-separated in env"`
+	Backends []Backend `yaml:"backends" doc:"several servers: in YAML a list of objects (name, url, headers); in env name=url pairs, comma-separated"`
 	Timeout  Duration  `yaml:"timeout" doc:"timeout of one HTTP request to ComfyUI"`
 	Window   int       `yaml:"window" doc:"jobs in flight per backend (one running, the rest waiting inside ComfyUI)"`
 }
 
-// Backend is one ComfyUI server.
+// Backend is one ComfyUI server: an entry of comfyui.backends, settable in
+// YAML only (the environment's name=url pairs carry no headers).
 type Backend struct {
-	Name    string            `yaml:"name"`
-	URL     string            `yaml:"url"`
-	Headers map[string]Secret `yaml:"headers"`
+	Name    string            `yaml:"name" doc:"a short name, unique among the backends, that logs and /admin status show"`
+	URL     string            `yaml:"url" doc:"the server's http:// or https:// URL"`
+	Headers map[string]Secret `yaml:"headers" doc:"HTTP headers sent with every request to that server; the values are secrets"`
 }
 
 // Database names the store.

@@ -21,10 +21,6 @@ func writeFile(t *testing.T, name, body string) string {
 	return p
 }
 
-func envMap(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
 func problemsOf(t *testing.T, err error) []string {
 	t.Helper()
 	var ps *Problems
@@ -65,7 +61,7 @@ log:
 		"DISCORDBOT_DEFAULTS_PROGRESS_UPDATE_INTERVAL": "3s",
 		"DISCORDBOT_DISCORD_GUILD_IDS":                 "1, 2,",
 	}
-	cfg, path, err := Load(Source{Path: yml, Getenv: envMap(env), DotEnv: dotenv})
+	cfg, path, err := Load(Source{Path: yml, Env: env, DotEnv: dotenv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +259,7 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 func TestEnvBackends(t *testing.T) {
-	cfg, _, err := Load(Source{Getenv: envMap(map[string]string{"DISCORDBOT_COMFYUI_BACKENDS": "a=http://a:1, http://b:2"})})
+	cfg, _, err := Load(Source{Env: map[string]string{"DISCORDBOT_COMFYUI_BACKENDS": "a=http://a:1, http://b:2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +270,7 @@ func TestEnvBackends(t *testing.T) {
 }
 
 func TestEnvErrorsNameTheVariable(t *testing.T) {
-	_, _, err := Load(Source{Getenv: envMap(map[string]string{"DISCORDBOT_COMFYUI_WINDOW": "two"})})
+	_, _, err := Load(Source{Env: map[string]string{"DISCORDBOT_COMFYUI_WINDOW": "two"}})
 	text := strings.Join(problemsOf(t, err), "\n")
 	if !strings.Contains(text, `comfyui.window (DISCORDBOT_COMFYUI_WINDOW): "two" from the environment: not a whole number`) {
 		t.Fatal(text)
@@ -295,7 +291,7 @@ func TestConfigFileSelection(t *testing.T) {
 		t.Fatalf("config.yaml: got %q %q, %v", path, cfg.Log.Level, err)
 	}
 	other := writeFile(t, "other.yaml", "log:\n  level: error\n")
-	cfg, _, _ = Load(Source{Getenv: envMap(map[string]string{"DISCORDBOT_CONFIG": other})})
+	cfg, _, _ = Load(Source{Env: map[string]string{"DISCORDBOT_CONFIG": other}})
 	if cfg.Log.Level != "error" {
 		t.Fatalf("DISCORDBOT_CONFIG not used: %q", cfg.Log.Level)
 	}
@@ -333,6 +329,126 @@ func TestEveryKeyDocumented(t *testing.T) {
 		if k.Doc == "" {
 			t.Errorf("%s has no doc tag", k.Path)
 		}
+		// A list of objects (comfyui.backends) documents each field of
+		// its entries as path[].field.
+		typ := reflect.TypeFor[Config]().FieldByIndex(k.field).Type
+		if typ.Kind() != reflect.Slice || typ.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		for i := range typ.Elem().NumField() {
+			f := typ.Elem().Field(i)
+			sub := k.Path + "[]." + yamlName(f)
+			if !strings.Contains(string(readme), "| `"+sub+"` |") {
+				t.Errorf("README configuration reference lacks %s", sub)
+			}
+			if !strings.Contains(string(example), " "+yamlName(f)+":") {
+				t.Errorf("config.example.yaml does not show %s", sub)
+			}
+			if f.Tag.Get("doc") == "" {
+				t.Errorf("%s has no doc tag", sub)
+			}
+		}
+	}
+}
+
+// A variable set to "" is not an unset one: it clears a text or list
+// setting (DISCORDBOT_HTTP_LISTEN= disables the listener, as documented).
+func TestEnvSetButEmpty(t *testing.T) {
+	yml := writeFile(t, "c.yaml", "http:\n  listen: 0.0.0.0:9000\ndiscord:\n  owner_ids: [\"123\"]\n")
+	dotenv := writeFile(t, ".env", "DISCORDBOT_WORKFLOWS_UPSCALE=from-dotenv\n")
+	cases := []struct {
+		name string
+		path string // YAML file, "" for none
+		env  map[string]string
+		get  func(Config) any
+		want any
+	}{
+		{"listen unset keeps the default", "", nil, func(c Config) any { return c.HTTP.Listen }, DefaultHTTPListen},
+		{"listen empty disables", "", map[string]string{"DISCORDBOT_HTTP_LISTEN": ""}, func(c Config) any { return c.HTTP.Listen }, ""},
+		{"listen empty beats the file", yml, map[string]string{"DISCORDBOT_HTTP_LISTEN": ""}, func(c Config) any { return c.HTTP.Listen }, ""},
+		{"listen unset keeps the file", yml, nil, func(c Config) any { return c.HTTP.Listen }, "0.0.0.0:9000"},
+		{"list empty clears", yml, map[string]string{"DISCORDBOT_DISCORD_OWNER_IDS": ""}, func(c Config) any { return len(c.Discord.OwnerIDs) }, 0},
+		{"number empty is ignored", "", map[string]string{"DISCORDBOT_COMFYUI_WINDOW": ""}, func(c Config) any { return c.ComfyUI.Window }, 2},
+		{"duration empty is ignored", "", map[string]string{"DISCORDBOT_JOBS_TIMEOUT": " "}, func(c Config) any { return c.Jobs.Timeout.Std() }, 15 * time.Minute},
+		{"empty in the environment beats .env", "", map[string]string{"DISCORDBOT_WORKFLOWS_UPSCALE": ""}, func(c Config) any { return c.Workflows.Upscale }, ""},
+		{".env fills an unset one", "", nil, func(c Config) any { return c.Workflows.Upscale }, "from-dotenv"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, _, err := Load(Source{Path: c.path, Env: c.env, DotEnv: dotenv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.get(cfg); got != c.want {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestUnknownVariables(t *testing.T) {
+	dotenv := writeFile(t, ".env", "DISCORDBOT_LOG_LEVLE=debug\nDISCORDBOT_LOG_LEVEL=info\n")
+	cases := []struct {
+		name   string
+		env    map[string]string
+		dotenv string
+		want   []UnknownVariable
+	}{
+		{"transposed letters", map[string]string{"DISCORDBOT_DISCORD_TOKNE": "x"}, "",
+			[]UnknownVariable{{Name: "DISCORDBOT_DISCORD_TOKNE", Guess: "DISCORDBOT_DISCORD_TOKEN"}}},
+		{"set but empty counts", map[string]string{"DISCORDBOT_HTTP_LISTN": ""}, "",
+			[]UnknownVariable{{Name: "DISCORDBOT_HTTP_LISTN", Guess: "DISCORDBOT_HTTP_LISTEN"}}},
+		{"far from any", map[string]string{"DISCORDBOT_FROBNICATE": "1"}, "",
+			[]UnknownVariable{{Name: "DISCORDBOT_FROBNICATE"}}},
+		{"in .env", nil, dotenv,
+			[]UnknownVariable{{Name: "DISCORDBOT_LOG_LEVLE", Guess: "DISCORDBOT_LOG_LEVEL", DotEnv: true}}},
+		{"known ones and others are fine", map[string]string{"DISCORDBOT_DISCORD_TOKEN": "x", "DISCORDBOT_CONFIG": "c.yaml",
+			"DISCORDBOT_TEST_POSTGRES": "postgres://", "HOME": "/root", "discordbot_lower": "x"}, "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := UnknownVariables(Source{Env: c.env, DotEnv: c.dotenv})
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("got %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// The JSON form of the configuration reads like the YAML file.
+func TestMapUsesYAMLKeysAndHumanDurations(t *testing.T) {
+	cfg := Default()
+	cfg.Discord.Token = "MTIz.secret.x"
+	cfg.ComfyUI.Backends = []Backend{{Name: "a", URL: "http://a:1", Headers: map[string]Secret{"Authorization": "Bearer hidden"}}}
+	cfg.ComfyUI.Timeout = Duration(90 * time.Second)
+	m, err := cfg.Map()
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := func(name string) map[string]any {
+		s, ok := m[name].(map[string]any)
+		if !ok {
+			t.Fatalf("no section %q in %v", name, m)
+		}
+		return s
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"snake_case key", section("defaults")["max_queue_per_user"], 3},
+		{"duration as text", section("database")["lease_ttl"], "6s"},
+		{"minutes and seconds", section("comfyui")["timeout"], "1m30s"},
+		{"secret masked", section("discord")["token"], "***"},
+		{"header masked", fmt.Sprint(section("comfyui")["backends"]), "[map[headers:map[Authorization:***] name:a url:http://a:1]]"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v (%T), want %v", c.name, c.got, c.got, c.want)
+		}
+	}
+	if _, ok := m["Defaults"]; ok {
+		t.Errorf("Go field names must not appear: %v", m)
 	}
 }
 

@@ -10,16 +10,31 @@ import (
 )
 
 // applyEnv overrides settings from DISCORDBOT_<SECTION>_<KEY> variables.
-func applyEnv(cfg *Config, getenv func(string) string, ps *Problems) {
+// A variable set to "" clears a text or list setting; on a number or a
+// duration, which have no empty value, it is ignored like an unset one.
+func applyEnv(cfg *Config, lookup lookupFunc, ps *Problems) {
 	root := reflect.ValueOf(cfg).Elem()
 	for _, k := range Keys() {
-		raw := getenv(k.Env)
-		if raw == "" {
+		raw, ok := lookup(k.Env)
+		if !ok {
 			continue
 		}
-		if err := setFromString(root.FieldByIndex(k.field), raw); err != nil {
+		field := root.FieldByIndex(k.field)
+		if strings.TrimSpace(raw) == "" {
+			clearSetting(field)
+			continue
+		}
+		if err := setFromString(field, raw); err != nil {
 			ps.add(Problem{Key: k.Path, Message: fmt.Sprintf("%s from the environment: %v", quoteValue(k, raw), err)})
 		}
+	}
+}
+
+// clearSetting empties a text or list setting; numbers and durations keep their value.
+func clearSetting(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String, reflect.Slice:
+		v.SetZero()
 	}
 }
 

@@ -21,19 +21,19 @@ func FuzzLoad(f *testing.F) {
 	keys := Keys()
 	f.Fuzz(func(t *testing.T, data []byte, which uint8, value string) {
 		key := keys[int(which)%len(keys)]
-		getenv := func(k string) string {
+		lookup := func(k string) (string, bool) {
 			switch k {
 			case key.Env:
-				return value
+				return value, true
 			case "DISCORDBOT_DISCORD_TOKEN":
-				return token
+				return token, true
 			}
-			return ""
+			return "", false
 		}
 		cfg := Default()
 		ps := &Problems{File: "config.yaml"}
 		decodeYAML(data, &cfg, ps)
-		applyEnv(&cfg, getenv, ps)
+		applyEnv(&cfg, lookup, ps)
 		errs := []error{ps.err(), cfg.Validate()}
 		for _, err := range errs {
 			if err == nil {

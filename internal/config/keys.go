@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -56,4 +58,67 @@ func yamlName(f reflect.StructField) string {
 		return strings.ToLower(f.Name)
 	}
 	return name
+}
+
+// ConfigEnv names the configuration file when --config does not.
+const ConfigEnv = EnvPrefix + "CONFIG"
+
+// UnknownVariable is a DISCORDBOT_* variable that names no setting, most
+// likely a misspelled one.
+type UnknownVariable struct {
+	Name   string // as set, e.g. DISCORDBOT_DISCORD_TOKNE
+	Guess  string // the closest known variable, "" when none is close
+	DotEnv bool   // set in the .env file rather than the environment
+}
+
+// otherVariables are DISCORDBOT_* variables read by something other than a
+// setting: the file selector, and the test suites' database switches (see
+// docs/TESTING.md), which a developer's shell may well have set.
+func otherVariables() []string {
+	return []string{ConfigEnv, EnvPrefix + "TEST_POSTGRES", EnvPrefix + "TEST_DIALECT"}
+}
+
+// UnknownVariables lists the DISCORDBOT_* variables of src's environment
+// and .env file that name no setting, in name order, each with the known
+// variable it is closest to. A .env file that cannot be read adds nothing
+// here; Load reports it.
+func UnknownVariables(src Source) []UnknownVariable {
+	known := otherVariables()
+	for _, k := range Keys() {
+		known = append(known, k.Env)
+	}
+	dotenv := map[string]string{}
+	if src.DotEnv != "" {
+		dotenv, _ = readDotEnv(src.DotEnv)
+	}
+	seen := map[string]bool{}
+	var out []UnknownVariable
+	add := func(name string, fromDotEnv bool) {
+		if !strings.HasPrefix(name, EnvPrefix) || seen[name] || slices.Contains(known, name) {
+			return
+		}
+		seen[name] = true
+		out = append(out, UnknownVariable{Name: name, Guess: closestEnv(name, known), DotEnv: fromDotEnv})
+	}
+	for _, name := range slices.Sorted(maps.Keys(src.Env)) {
+		add(name, false)
+	}
+	for _, name := range slices.Sorted(maps.Keys(dotenv)) {
+		add(name, true)
+	}
+	return out
+}
+
+// closestEnv is the known variable within edit distance 2 of name, if any;
+// case does not count.
+func closestEnv(name string, known []string) string {
+	lower := make([]string, len(known))
+	for i, k := range known {
+		lower[i] = strings.ToLower(k)
+	}
+	guess := closest(name, lower)
+	if i := slices.Index(lower, guess); guess != "" && i >= 0 {
+		return known[i]
+	}
+	return ""
 }

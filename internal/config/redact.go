@@ -25,6 +25,20 @@ func (c Config) YAML() ([]byte, error) {
 	return yaml.Marshal(c.Redacted())
 }
 
+// Map is the redacted configuration as YAML writes it: keyed by the YAML
+// names (max_queue_per_user), durations as text ("6s"), for JSON reports.
+func (c Config) Map() (map[string]any, error) {
+	out, err := c.YAML()
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(out, &m); err != nil {
+		return nil, fmt.Errorf("read back configuration: %w", err)
+	}
+	return m, nil
+}
+
 // Secrets lists every secret value in the configuration, for log redaction.
 func (c Config) Secrets() []string {
 	var out []string

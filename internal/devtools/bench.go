@@ -221,7 +221,7 @@ func benchConfig(dir, dbURL string, ends bench.Endpoints, bc bench.Config) (conf
 		"DISCORDBOT_WORKFLOWS_DIR":               filepath.Join(dir, "workflows"),
 		"DISCORDBOT_DEFAULTS_MAX_QUEUE_PER_USER": strconv.Itoa(bc.PerUser),
 	}
-	cfg, _, err := config.Load(config.Source{Path: file, Getenv: func(k string) string { return env[k] }})
+	cfg, _, err := config.Load(config.Source{Path: file, Env: env})
 	if err == nil {
 		err = cfg.Validate()
 	}

@@ -15,7 +15,7 @@ func runBenchCommand(t *testing.T, args ...string) result {
 	t.Setenv(sandboxChild, "bot")
 	t.Chdir(t.TempDir())
 	var out, errOut bytes.Buffer
-	code := Program().Run(t.Context(), append([]string{"bench"}, args...), os.Getenv, strings.NewReader(""), &out, &errOut)
+	code := Program().Run(t.Context(), append([]string{"bench"}, args...), os.Environ(), strings.NewReader(""), &out, &errOut)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 

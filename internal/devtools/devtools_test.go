@@ -12,7 +12,7 @@ func TestTheDevelopmentBuildIsTheBotWithItsTools(t *testing.T) {
 	t.Chdir(t.TempDir())
 	run := func(args ...string) result {
 		var out, errOut bytes.Buffer
-		code := Program().Run(t.Context(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+		code := Program().Run(t.Context(), args, nil, strings.NewReader(""), &out, &errOut)
 		return result{code: code, stdout: out.String(), stderr: errOut.String()}
 	}
 	top := run("--help")

@@ -27,7 +27,7 @@ const sandboxChild = "DISCORDSEND_SANDBOX_CHILD"
 func TestMain(m *testing.M) {
 	if os.Getenv(sandboxChild) == "bot" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := Program().Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+		code := Program().Run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
@@ -45,7 +45,7 @@ func runSandboxScript(t *testing.T, script string, args ...string) result {
 	t.Helper()
 	t.Setenv(sandboxChild, "bot")
 	var out, errOut bytes.Buffer
-	code := Program().Run(t.Context(), append([]string{"sandbox"}, args...), os.Getenv, strings.NewReader(script), &out, &errOut)
+	code := Program().Run(t.Context(), append([]string{"sandbox"}, args...), os.Environ(), strings.NewReader(script), &out, &errOut)
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
@@ -133,7 +133,7 @@ func TestSandboxTakesThePersonsConfiguration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(sandboxChild, "bot")
 			var out, errOut bytes.Buffer
-			code := Program().Run(t.Context(), tc.args, os.Getenv, strings.NewReader("user a roles=generator\na: /help\n"), &out, &errOut)
+			code := Program().Run(t.Context(), tc.args, os.Environ(), strings.NewReader("user a roles=generator\na: /help\n"), &out, &errOut)
 			if code != app.ExitOK {
 				t.Fatalf("exit %d; stderr:\n%s", code, errOut.String())
 			}

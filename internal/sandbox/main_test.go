@@ -43,7 +43,7 @@ func runBot() int {
 			}
 		}
 	}()
-	return app.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	return app.Run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 }
 
 // fakeBot: "serve" logs the ready lines and runs until SIGTERM; "fail"
