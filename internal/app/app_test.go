@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store/storetest"
 )
 
@@ -197,5 +199,17 @@ func TestVersion(t *testing.T) {
 	r := runApp(t, t.Context(), nil, "version")
 	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "discordsend-bot ") {
 		t.Fatalf("exit %d %q", r.code, r.stdout)
+	}
+}
+
+// checkEnv is an environment on which every check passes: a fake Discord
+// that knows the token and a fake ComfyUI.
+func checkEnv(t *testing.T) map[string]string {
+	t.Helper()
+	d := discordtest.New(t)
+	return map[string]string{
+		"DISCORDBOT_DISCORD_TOKEN":   d.Token(),
+		"DISCORDBOT_DISCORD_API_URL": d.APIURL(),
+		"DISCORDBOT_COMFYUI_URL":     comfytest.New(t).URL(),
 	}
 }

@@ -8,22 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
-	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
 )
-
-// checkEnv is an environment on which every check passes: a fake Discord
-// that knows the token and a fake ComfyUI.
-func checkEnv(t *testing.T) map[string]string {
-	t.Helper()
-	d := discordtest.New(t)
-	return map[string]string{
-		"DISCORDBOT_DISCORD_TOKEN":   d.Token(),
-		"DISCORDBOT_DISCORD_API_URL": d.APIURL(),
-		"DISCORDBOT_COMFYUI_URL":     comfytest.New(t).URL(),
-	}
-}
 
 // DISCORDBOT_HTTP_LISTEN= (set, empty) disables the listener, as
 // config.example.yaml and the README say; an address enables it.
