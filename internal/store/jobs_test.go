@@ -556,6 +556,16 @@ func TestListAndCountJobs(t *testing.T) {
 			t.Fatalf("QueueDepth = %d, %v", n, err)
 		}
 	})
+	t.Run("counts by status and server", func(t *testing.T) {
+		got, err := s.CountJobsByStatus(ctx)
+		want := JobCounts{
+			ByStatus: map[model.JobStatus]int{model.StatusCompleted: 2, model.StatusFailed: 1, model.StatusQueued: 2, model.StatusRunning: 1},
+			Queued:   map[string]int{"901": 2},
+		}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("CountJobsByStatus = %+v, %v; want %+v", got, err, want)
+		}
+	})
 	t.Run("count active", func(t *testing.T) {
 		for user, want := range map[string]int{"100": 2, "200": 1, "300": 0} {
 			if n, err := s.CountActive(ctx, user); err != nil || n != want {
@@ -563,6 +573,18 @@ func TestListAndCountJobs(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestQueuedJobsAskedInDMsCountUnderNoServer(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestStore(t)
+	mustEnqueue(t, s, newJob("100", ""))
+	mustEnqueue(t, s, newJob("200", ""))
+	mustEnqueue(t, s, newJob("200", "900"))
+	got, err := s.CountJobsByStatus(t.Context())
+	if want := map[string]int{"": 2, "900": 1}; err != nil || !reflect.DeepEqual(got.Queued, want) {
+		t.Fatalf("Queued = %v, %v; want %v", got.Queued, err, want)
+	}
 }
 
 func TestActiveJobsIncludesDelivering(t *testing.T) {
