@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/disgoorg/disgo"
 	disgobot "github.com/disgoorg/disgo/bot"
 	"github.com/disgoorg/disgo/cache"
@@ -18,7 +19,6 @@ import (
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
@@ -43,7 +43,8 @@ type Options struct {
 	// removes this server's.
 	Library  *workflow.Library
 	Defaults Defaults
-	Registry prometheus.Registerer
+	// Metrics records what the bot does; nil records nothing.
+	Metrics *metrics.Metrics
 	// Process names this process and its term as the active one, for
 	// /admin status; nil when there is no lease to tell of.
 	Process func() leader.Status
@@ -81,7 +82,7 @@ type Bot struct {
 	log      *slog.Logger
 	now      func() time.Time
 	started  time.Time
-	metrics  *metrics
+	metrics  *metrics.Metrics
 	ctx      context.Context // the bot's lifetime: status editors end with it
 	replies  *replies        // interaction handlers: they outlive ctx by the shutdown grace
 	ready    chan struct{}
@@ -100,6 +101,7 @@ type Bot struct {
 // when Discord is not reachable.
 func New(opts Options) (*Bot, error) {
 	b := &Bot{
+		metrics:        opts.Metrics,
 		store:          opts.Store,
 		policy:         opts.Policy,
 		limits:         opts.Limits,
@@ -132,11 +134,6 @@ func New(opts Options) (*Bot, error) {
 		}
 		b.guildIDs = append(b.guildIDs, id)
 	}
-	m, err := newMetrics(opts.Registry)
-	if err != nil {
-		return nil, err
-	}
-	b.metrics = m
 	gw := []gateway.ConfigOpt{gateway.WithIntents(gateway.IntentGuilds)}
 	if opts.GatewayURL != "" {
 		gw = append(gw, gateway.WithURL(opts.GatewayURL))
@@ -145,7 +142,8 @@ func New(opts Options) (*Bot, error) {
 		disgobot.WithLogger(disgoLogger(opts.Logger)),
 		disgobot.WithRestClientConfigOpts(rest.WithURL(opts.APIURL), rest.WithHTTPClient(restHTTPClient()),
 			// disgo's limiter, with the lock that keeps its bucket reads race-free (see bucketLocks).
-			rest.WithRateLimiter(newBucketLocks(rest.NewRateLimiter(rest.WithRateLimiterLogger(disgoLogger(opts.Logger)))))),
+			// Every answer passes through the limiter's Unlock, retried 429s included.
+			rest.WithRateLimiter(observeAnswers(newBucketLocks(rest.NewRateLimiter(rest.WithRateLimiterLogger(disgoLogger(opts.Logger)))), opts.Metrics))),
 		// Prompts are echoed into messages: nothing a user types may ping anyone.
 		disgobot.WithRestConfigOpts(rest.WithDefaultAllowedMentions(discord.AllowedMentions{})),
 		disgobot.WithGatewayConfigOpts(gw...),
@@ -216,6 +214,13 @@ func (b *Bot) registerCommands(ctx context.Context) error {
 		b.log.Info("slash commands already up to date", "where", scope)
 	}
 	return nil
+}
+
+// GatewayConnected reports whether the gateway session is up: identified
+// or resumed, and not cut since. disgo marks a dropped connection as soon
+// as a read fails, before it reconnects.
+func (b *Bot) GatewayConnected() bool {
+	return b.client.Gateway != nil && b.client.Gateway.Status() == gateway.StatusReady
 }
 
 // StopIntake stops taking interactions and closes the gateway. One that

@@ -12,6 +12,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/render"
 )
@@ -121,7 +122,19 @@ func (s *statusBoard) deliver(ctx context.Context, job model.Job, images []jobs.
 			first += len(part)
 		}
 	}
+	b.metrics.Delivered(deliveryKind(job, notes))
 	return nil
+}
+
+// deliveryKind says where deliveryChannel sent a job, for the metrics.
+func deliveryKind(job model.Job, notes []string) string {
+	switch {
+	case len(notes) > 0:
+		return metrics.DeliveredFallback
+	case job.Delivery == model.DeliveryDM || job.GuildID == "":
+		return metrics.DeliveredDM
+	}
+	return metrics.DeliveredChannel
 }
 
 // resultTexts are the job's text outputs, as recorded with it.

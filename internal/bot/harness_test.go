@@ -19,6 +19,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/comfy/comfytest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/discordtest"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
@@ -48,6 +49,7 @@ type harness struct {
 	bot     *Bot
 	queue   *jobs.Manager
 	logs    *syncBuffer
+	metrics *metrics.Metrics
 }
 
 // maxQueue is the harness's per-user queue limit, as /queue view shows it.
@@ -60,6 +62,10 @@ const maxQueue = 10
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: &syncBuffer{}}
+	var err error
+	if h.metrics, err = metrics.New(prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	h.discord = discordtest.New(t)
 	// Runs after the bot stopped (cleanups run last first), so every
@@ -99,7 +105,7 @@ func newHarness(t *testing.T) *harness {
 		Version:          "test",
 		Library:          lib,
 		Defaults:         Defaults{Delivery: model.DeliveryChannel, MaxQueuePerUser: maxQueue},
-		Registry:         prometheus.NewRegistry(),
+		Metrics:          h.metrics,
 		Logger:           log.With("component", "discord"),
 		ProgressInterval: 100 * time.Millisecond,
 	})

@@ -269,11 +269,7 @@ func TestHandlersAnswerWithinTheShutdownGrace(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var logs syncBuffer
 		log := testLogger(&logs)
-		m, err := newMetrics(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := &Bot{log: log, now: time.Now, metrics: m, replies: newReplies(log),
+		b := &Bot{log: log, now: time.Now, replies: newReplies(log),
 			policy: permission.Policy{BotOwners: []string{"42"}}}
 		life, stop := context.WithCancel(context.Background())
 		b.ctx = life

@@ -116,7 +116,7 @@ func (b *Bot) serve(r route, slots chan struct{}) handler.InteractionHandler {
 				return nil
 			}
 		}
-		b.metrics.ackLatency.Observe(b.now().Sub(start).Seconds())
+		b.metrics.Acknowledged(b.now().Sub(start).Seconds())
 		if mode == ackDefer {
 			select {
 			case slots <- struct{}{}:

@@ -121,7 +121,7 @@ func (s *statusBoard) edit(ctx context.Context, m *statusMessage, u jobs.Update)
 	if err != nil {
 		s.b.log.Warn("status edit failed", "job_id", u.Job.ID, "err", err)
 	}
-	s.b.metrics.statusEdits.Inc()
+	s.b.metrics.StatusEdited()
 	return err
 }
 

@@ -331,6 +331,11 @@ func (m *Manager) completed(ctx context.Context, job model.Job) {
 		m.log.Warn("could not mark job completed", "job_id", job.ID, "err", err)
 		return
 	}
+	// A delivering job was last changed when it became so, as ComfyUI
+	// finished it.
+	if job.Status == model.StatusDelivering {
+		m.opt.Metrics.JobDelivered(done.FinishedAt.Sub(job.UpdatedAt).Seconds())
+	}
 	m.changed(ctx, done)
 }
 

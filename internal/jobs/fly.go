@@ -121,6 +121,7 @@ func (m *Manager) onEvent(ctx context.Context, f *flight, ev comfy.Event) (start
 		if err == nil {
 			f.setJob(job)
 			started = true
+			m.opt.Metrics.JobStarted(job.StartedAt.Sub(job.QueuedAt).Seconds())
 		}
 	}
 	u := f.snapshot()
@@ -206,7 +207,9 @@ func (m *Manager) finished(ctx context.Context, f *flight, o comfy.Outcome) {
 		return
 	}
 	if !job.StartedAt.IsZero() {
-		m.recordDuration(m.now().Sub(job.StartedAt))
+		ran := m.now().Sub(job.StartedAt)
+		m.recordDuration(ran)
+		m.opt.Metrics.JobRan(f.b.Name, ran.Seconds())
 	}
 	m.changed(ctx, job)
 	m.wg.Go(func() { m.deliverImages(ctx, job, f.b, files) })

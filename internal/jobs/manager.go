@@ -14,6 +14,7 @@ import (
 
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/generation"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/workflow"
@@ -35,9 +36,11 @@ type Options struct {
 	// BackendGrace is how long the jobs of a backend that went down wait
 	// for it before they are queued again for another one.
 	BackendGrace time.Duration
-	Logger       *slog.Logger
-	Now          func() time.Time
-	Rand         *rand.Rand
+	// Metrics records waits, run times and deliveries; nil records nothing.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Rand    *rand.Rand
 }
 
 // Manager owns the queue.
