@@ -407,7 +407,9 @@ func (p *botProcess) health() (map[string]string, bool) {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
+	// 503 is an answer too: an active process is unavailable while its
+	// gateway reconnects, and its role is in the body all the same.
+	if err != nil || (resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable) {
 		return nil, false
 	}
 	h := map[string]string{}

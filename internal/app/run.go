@@ -17,6 +17,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/jobs"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/leader"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/model"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/ops"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/permission"
@@ -74,12 +75,19 @@ func runBot(ctx context.Context, c *CLI, _ []string) error {
 	reg := ops.NewRegistry()
 	elector := leader.New(leader.Options{Leases: st, Self: leader.ThisProcess(), TTL: cfg.Database.LeaseTTL.Std(),
 		Logger: log.With("component", "leader")})
-	if err := reg.Register(activeGauge(elector)); err != nil {
-		return fmt.Errorf("register metrics: %w", err)
+	obs := Observed{Serving: &ops.Serving{}}
+	if obs.Metrics, err = metrics.New(reg); err != nil {
+		return err
+	}
+	for _, c := range []prometheus.Collector{activeGauge(elector), ops.NewWorkCollector(obs.Serving, st, log.With("component", "http"))} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
 	}
 	var opsSrv *ops.Server
 	if cfg.HTTP.Listen != "" {
-		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(st, elector, reg), log.With("component", "http")); err != nil {
+		health := ops.Health{Database: st, Roles: elector, Serving: obs.Serving}
+		if opsSrv, err = ops.Listen(cfg.HTTP.Listen, ops.Handler(health, reg), log.With("component", "http")); err != nil {
 			return err
 		}
 		go opsSrv.Serve()
@@ -88,7 +96,7 @@ func runBot(ctx context.Context, c *CLI, _ []string) error {
 	// Only the process holding the lease connects to Discord and runs the
 	// queue; the others stand by until it stops (see internal/leader).
 	err = elector.Run(ctx, func(ctx context.Context) error {
-		return Serve(ctx, cfg, st, reg, elector.Status, log)
+		return Serve(ctx, cfg, st, obs, elector.Status, log)
 	})
 	if errors.Is(err, leader.ErrStepDownTooSlow) {
 		// A standby may take over any moment now, while the work that
@@ -118,9 +126,26 @@ func activeGauge(e *leader.Elector) prometheus.Collector {
 	})
 }
 
+// Observed is what Serve reports to: the process's metrics, and the slot
+// from which /healthz and the metrics read what it serves. Either may be
+// nil.
+type Observed struct {
+	Metrics *metrics.Metrics
+	Serving *ops.Serving
+}
+
+// served is what /healthz and the metrics see of a running Serve.
+type served struct {
+	bot   *bot.Bot
+	queue *jobs.Manager
+}
+
+func (s served) GatewayConnected() bool        { return s.bot.GatewayConnected() }
+func (s served) Backends() []jobs.BackendState { return s.queue.Backends() }
+
 // Serve builds the queue and the Discord side, runs both until ctx ends,
 // then stops them in order: intake first, then the queue.
-func Serve(ctx context.Context, cfg config.Config, st *store.Store, reg prometheus.Registerer, process func() leader.Status, log *slog.Logger) error {
+func Serve(ctx context.Context, cfg config.Config, st *store.Store, obs Observed, process func() leader.Status, log *slog.Logger) error {
 	lib, err := loadLibrary(cfg)
 	if err != nil {
 		return &configError{err: err}
@@ -137,7 +162,8 @@ func Serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 	queue := jobs.New(jobs.Options{
 		Store: st, Backends: backends, Library: lib,
 		Timeout: cfg.Jobs.Timeout.Std(), MaxRequeues: cfg.Jobs.MaxRequeues,
-		Logger: log.With("component", "queue"),
+		Metrics: obs.Metrics,
+		Logger:  log.With("component", "queue"),
 	})
 	b, err := bot.New(bot.Options{
 		Token:            cfg.Discord.Token.Reveal(),
@@ -154,7 +180,7 @@ func Serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 		Encoder:          bot.FindFFmpeg(log.With("component", "discord")),
 		ImageWorkflows:   bot.ImageWorkflows{Upscale: cfg.Workflows.Upscale, Img2Img: cfg.Workflows.Img2Img},
 		Version:          Version(),
-		Registry:         reg,
+		Metrics:          obs.Metrics,
 		Process:          process,
 		Logger:           log.With("component", "discord"),
 	})
@@ -162,6 +188,8 @@ func Serve(ctx context.Context, cfg config.Config, st *store.Store, reg promethe
 		return err
 	}
 	queue.SetNotifier(b.Notifier())
+	obs.Serving.Set(served{bot: b, queue: queue})
+	defer obs.Serving.Set(nil)
 	queueCtx, stopQueue := context.WithCancel(context.WithoutCancel(ctx))
 	queueDone := make(chan error, 1)
 	go func() { queueDone <- queue.Run(queueCtx) }()

@@ -20,6 +20,7 @@ import (
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/bench"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/config"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/logging"
+	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/metrics"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/ops"
 	"github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/store"
 )
@@ -150,10 +151,15 @@ func benchBot(ctx context.Context, c *app.CLI, o *benchOpts, peer *bench.Peer, e
 	}
 	heap := bench.WatchHeap(ctx, 50*time.Millisecond)
 	cpu0 := bench.CPUTime()
+	// The bot records its metrics as run does, so their cost is measured.
+	m, err := metrics.New(ops.NewRegistry())
+	if err != nil {
+		return bench.Report{}, err
+	}
 	botCtx, stopBot := context.WithCancel(ctx)
 	defer stopBot()
 	served := make(chan error, 1)
-	go func() { served <- app.Serve(botCtx, cfg, st, ops.NewRegistry(), nil, log) }()
+	go func() { served <- app.Serve(botCtx, cfg, st, app.Observed{Metrics: m}, nil, log) }()
 
 	type result struct {
 		obs bench.Observations

@@ -1,4 +1,5 @@
-// Package ops serves the operator endpoints: /healthz and Prometheus /metrics.
+// Package ops serves the operator endpoints: /livez, /healthz and
+// Prometheus /metrics.
 package ops
 
 import (
@@ -41,18 +42,27 @@ type Roles interface {
 	Status() leader.Status
 }
 
-// Handler routes /healthz and /metrics. /healthz answers 503 when db does
-// not answer, else 200 with this process's role: a standby is healthy.
-func Handler(db Pinger, roles Roles, reg *prometheus.Registry) http.Handler {
+// Handler routes the operator endpoints:
+//   - /livez answers 200 while the process serves HTTP at all: restart it
+//     when this fails.
+//   - /healthz answers 200 when the process is ready: its database answers
+//     and, while it is the active one, its Discord gateway is connected and
+//     a ComfyUI backend is up; 503 otherwise. A standby is ready. The body
+//     says what each check found, and the process's role.
+//   - /metrics serves reg.
+func Handler(h Health, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, "alive\n")
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			http.Error(w, "database: not answering", http.StatusServiceUnavailable)
-			return
+		rep := h.check(ctx)
+		if !rep.ready {
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		fmt.Fprint(w, "ok\n"+roleLines(roles.Status()))
+		fmt.Fprint(w, rep.String())
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return mux
@@ -84,13 +94,4 @@ func (s *Server) Serve() {
 // Shutdown stops accepting and waits for requests in progress.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.srv.Shutdown(ctx)
-}
-
-// roleLines describes a process's role for people and scripts alike.
-func roleLines(st leader.Status) string {
-	active := "none"
-	if st.Active != "" {
-		active = leader.DisplayHolder(st.Active)
-	}
-	return fmt.Sprintf("role: %s\nprocess: %s\nactive: %s\nterm: %d\n", st.Role, st.Self.Display(), active, st.Term)
 }
