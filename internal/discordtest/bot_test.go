@@ -742,6 +742,24 @@ func testBotAgainstFake(t *testing.T, gw string) {
 		}
 	})
 
+	t.Run("gateway outage refuses connections until it ends", func(t *testing.T) {
+		before := srv.Stats()
+		srv.GatewayDown()
+		rs, err := http.Get("http" + strings.TrimPrefix(srv.GatewayURL(), "ws"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Body.Close()
+		if rs.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("GET /gw during the outage: %d, want 503", rs.StatusCode)
+		}
+		srv.GatewayUp()
+		w.await(t, w.resumed, "RESUMED after the outage")
+		if after := srv.Stats(); after.Resumes != before.Resumes+1 || after.Sessions != before.Sessions {
+			t.Fatalf("stats before %+v after %+v", before, after)
+		}
+	})
+
 	t.Run("opcode 7 makes the bot resume", func(t *testing.T) {
 		before := srv.Stats()
 		srv.ReconnectGateway()

@@ -56,6 +56,7 @@ type gatewayHub struct {
 	ready    chan struct{}       // closed at the first READY
 	isReady  bool
 	closed   bool
+	down     bool // GatewayDown: every connection is refused
 }
 
 type session struct {
@@ -103,6 +104,13 @@ func (c *gwConn) dispatch(e logEntry) error {
 }
 
 func (gw *gatewayHub) serve(w http.ResponseWriter, r *http.Request) {
+	gw.mu.Lock()
+	down := gw.down
+	gw.mu.Unlock()
+	if down {
+		http.Error(w, "the gateway is down", http.StatusServiceUnavailable)
+		return
+	}
 	q := r.URL.Query()
 	var fr framer
 	switch q.Get("compress") {
@@ -456,6 +464,22 @@ func (s *Server) DropGateway() {
 	for _, c := range s.gw.live() {
 		c.drop()
 	}
+}
+
+// GatewayDown cuts every gateway connection and refuses new ones, as an
+// outage of Discord's gateway would, until GatewayUp. REST goes on.
+func (s *Server) GatewayDown() {
+	s.gw.mu.Lock()
+	s.gw.down = true
+	s.gw.mu.Unlock()
+	s.DropGateway()
+}
+
+// GatewayUp ends GatewayDown: bots may connect again, and resume.
+func (s *Server) GatewayUp() {
+	s.gw.mu.Lock()
+	s.gw.down = false
+	s.gw.mu.Unlock()
 }
 
 // ReconnectGateway asks every connected bot to reconnect (opcode 7); they

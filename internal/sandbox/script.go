@@ -18,7 +18,7 @@ import (
 type Step struct {
 	Line int
 	Text string // the line as written, for the transcript and errors
-	Kind string // user, command, autocomplete, click, modal, post, apps, comfy, wait, restart, crash
+	Kind string // user, command, autocomplete, click, modal, post, apps, comfy, discord, wait, restart, crash
 	User string // who acts (command, autocomplete, click, modal, post, apps) or is declared (user)
 
 	// Dir is the directory that relative @paths (files to attach) resolve
@@ -50,9 +50,12 @@ type Step struct {
 	// for a message command) or "@name" (a user command).
 	Target string
 
-	// comfy: knobs (jobtime, images, size, fail) or an action (restart, down, up)
+	// comfy: knobs (jobtime, images, size, fail) or an action (restart,
+	// down, up); discord: an action (down, up, 429)
 	Knobs  map[string]string
 	Action string
+	// discord 429: how many message posts are answered 429
+	Count int
 
 	// wait: idle, a duration, or until a pattern shows up
 	WaitFor string // idle, duration, until
@@ -147,6 +150,8 @@ func ParseLine(line string) (Step, error) {
 		return parseUser(words[1:])
 	case head == "comfy":
 		return parseComfy(words[1:])
+	case head == "discord":
+		return parseDiscord(words[1:])
 	case head == "wait":
 		return parseWait(words[1:])
 	case head == "restart" || head == "crash":
@@ -157,7 +162,7 @@ func ParseLine(line string) (Step, error) {
 	case strings.HasSuffix(head, ":") && len(head) > 1:
 		return parseAction(strings.TrimSuffix(head, ":"), words[1:])
 	}
-	return Step{}, fmt.Errorf("unknown line: start with user, NAME:, comfy, wait, restart or crash")
+	return Step{}, fmt.Errorf("unknown line: start with user, NAME:, comfy, discord, wait, restart or crash")
 }
 
 func parseUser(args []string) (Step, error) {
@@ -276,6 +281,19 @@ func parseOptions(args []string) ([]Option, error) {
 		opts = append(opts, Option{Name: name, Value: value})
 	}
 	return opts, nil
+}
+
+// parseDiscord reads "discord down", "discord up" and "discord 429 N".
+func parseDiscord(args []string) (Step, error) {
+	switch {
+	case len(args) == 1 && (args[0] == "down" || args[0] == "up"):
+		return Step{Kind: "discord", Action: args[0]}, nil
+	case len(args) == 2 && args[0] == "429":
+		if n, err := strconv.Atoi(args[1]); err == nil && n > 0 {
+			return Step{Kind: "discord", Action: "429", Count: n}, nil
+		}
+	}
+	return Step{}, fmt.Errorf("discord takes down or up (its gateway refuses the bot, or takes it back), or 429 N (the next N messages posted are answered 429)")
 }
 
 func parseComfy(args []string) (Step, error) {

@@ -220,3 +220,30 @@ func FuzzParseLine(f *testing.F) {
 		_, _ = Parse(strings.NewReader(line))
 	})
 }
+
+func TestParseDiscordLines(t *testing.T) {
+	tests := []struct {
+		line, want string // want: the action, or "error"
+	}{
+		{"discord down", "down"},
+		{"discord up", "up"},
+		{"discord", "error"},
+		{"discord sideways", "error"},
+		{"discord down now", "error"},
+		{"discord 429 2", "429"},
+		{"discord 429", "error"},
+		{"discord 429 0", "error"},
+	}
+	for _, tt := range tests {
+		st, err := ParseLine(tt.line)
+		got := st.Action
+		if err != nil {
+			got = "error"
+		} else if st.Kind != "discord" {
+			got = "kind " + st.Kind
+		}
+		if got != tt.want {
+			t.Errorf("%q: %s, want %s", tt.line, got, tt.want)
+		}
+	}
+}

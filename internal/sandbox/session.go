@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -152,6 +153,22 @@ func New(opts Options) (*Session, error) {
 
 // LogPath is the file the bot's output goes to.
 func (s *Session) LogPath() string { return s.logPath }
+
+var operatorAddr = regexp.MustCompile(`msg="health and metrics listening".* addr=(\S+)`)
+
+// OperatorURL is where the running bot serves /healthz and /metrics, as it
+// logged when it started last.
+func (s *Session) OperatorURL() (string, error) {
+	log, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return "", err
+	}
+	m := operatorAddr.FindAllSubmatch(log, -1)
+	if len(m) == 0 {
+		return "", errors.New("the bot has not logged its health and metrics address")
+	}
+	return "http://" + string(m[len(m)-1][1]), nil
+}
 
 // Dir is the work directory: bot log, configuration, database.
 func (s *Session) Dir() string { return s.dir }

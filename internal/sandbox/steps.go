@@ -34,6 +34,16 @@ func (s *Session) exec(ctx context.Context, st Step) error {
 		return s.apps(ctx, st)
 	case "comfy":
 		return s.comfyStep(st)
+	case "discord":
+		switch st.Action {
+		case "down":
+			s.discord.GatewayDown()
+		case "up":
+			s.discord.GatewayUp()
+		case "429":
+			s.discord.Storm429("POST /channels", st.Count)
+		}
+		return nil
 	case "wait":
 		return s.wait(ctx, st)
 	case "restart", "crash":
