@@ -6,10 +6,32 @@ import (
 	"runtime/debug"
 )
 
-// Version returns the module version and VCS revision the binary was built from.
+// stampedVersion is the version a release build writes in at link time:
+// scripts/release and the Dockerfile pass
+// -ldflags "-X github.com/AEmotionStudio/ComfyUI-DiscordSend/bot/internal/app.stampedVersion=v1.2.0".
+// It exists because the build info cannot say it there: a container build
+// has no .git to read a tag or revision from, and go build, where it does
+// read one, records a module pseudo-version (v1.2.1-0.20260101120000-abcdef)
+// rather than the `git describe` name the release goes by. Empty in every
+// other build.
+var stampedVersion string
+
+// Version returns the version the binary was built as.
 func Version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	info, _ := debug.ReadBuildInfo()
+	return versionOf(stampedVersion, info)
+}
+
+// versionOf picks what Version says: the stamped version when there is one;
+// else the module version in info (go install module@version, go build of a
+// tagged checkout); else devel-REVISION, +dirty for uncommitted changes,
+// when the build recorded a VCS revision; else "(devel)", as for go run.
+// info is nil when the binary carries no build info: then "unknown".
+func versionOf(stamped string, info *debug.BuildInfo) string {
+	if stamped != "" {
+		return stamped
+	}
+	if info == nil {
 		return "unknown"
 	}
 	v := info.Main.Version
